@@ -1,0 +1,95 @@
+// A typed handle on one native engine (session + batcher): AbortSignal and deadline handling live here.
+import { binding, type IoInfo, type NativeEngine, type NativeEngineOptions, type NativeRunOutput } from './binding.js';
+import { AbortError, DisposedError, invalidOption } from './errors.js';
+
+export type ExecutionProvider = 'cpu' | 'cuda' | 'tensorrt';
+
+export interface EngineOptions {
+  /** 'cpu' (default), 'cuda' or 'tensorrt'. GPU providers throw ProviderUnavailableError where absent. */
+  executionProvider?: ExecutionProvider;
+  deviceId?: number;
+  /** ONNX Runtime intra-op threads; 0 or unset: one per physical core. */
+  intraOpThreads?: number;
+  interOpThreads?: number;
+  graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  /** Let ONNX Runtime's threads spin between ops (lower latency, busier cores). Default true. */
+  allowSpinning?: boolean;
+  /** Most requests in one model run. Default 32. */
+  maxBatchSize?: number;
+  /** Most padded tokens (longest x count) in one model run. Default 16384. */
+  maxBatchTokens?: number;
+  /** How long the first request of a batch may wait for others. Default 0: never wait. */
+  maxWaitMs?: number;
+  /** Queued requests beyond this are rejected with OverloadedError. Default 4096. */
+  maxQueue?: number;
+}
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  /** Drop the request with DeadlineExceededError if it has not started running after this many ms. */
+  timeoutMs?: number;
+}
+
+export type RunOutput = NativeRunOutput;
+
+let nextId = 1;
+
+export class Engine {
+  private readonly native: NativeEngine;
+  private disposed = false;
+  readonly inputs: IoInfo[];
+  readonly outputs: IoInfo[];
+  readonly provider: string;
+  readonly maxQueue: number;
+
+  /** Loads an ONNX file. Throws ModelLoadError, ProviderUnavailableError or InvalidOptionError. */
+  constructor(modelPath: string, options: EngineOptions & { padId?: number; maxTokens?: number } = {}) {
+    this.native = new binding.Engine(modelPath, options satisfies NativeEngineOptions);
+    const meta = this.native.metadata();
+    this.inputs = meta.inputs;
+    this.outputs = meta.outputs;
+    this.provider = meta.provider;
+    this.maxQueue = options.maxQueue ?? 4096;
+  }
+
+  /** Whether the model reads token_type_ids (BERT does; DistilBERT and MPNet do not). */
+  get wantsTypeIds(): boolean {
+    return this.inputs.some((i) => i.name === 'token_type_ids');
+  }
+
+  /** Queues one tokenized text; never throws, always settles. */
+  run(ids: Int32Array, typeIds: Int32Array | null, options: RunOptions = {}): Promise<RunOutput> {
+    const { signal, timeoutMs = 0 } = options;
+    if (this.disposed) return Promise.reject(new DisposedError('engine is disposed; no new requests are accepted'));
+    if (signal?.aborted) return Promise.reject(abortError(signal));
+    if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) {
+      return Promise.reject(invalidOption('options.timeoutMs', 'a number >= 0', timeoutMs));
+    }
+    const id = nextId++;
+    const promise = this.native.run(id, ids, typeIds, timeoutMs);
+    if (!signal) return promise;
+    const onAbort = () => this.native.cancel(id, abortError(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    const cleanup = () => signal.removeEventListener('abort', onAbort);
+    promise.then(cleanup, cleanup);
+    return promise;
+  }
+
+  stats() {
+    return this.native.stats();
+  }
+
+  /** Rejects queued work with DisposedError, lets the batch in flight finish, then frees the session. */
+  dispose(): Promise<void> {
+    this.disposed = true;
+    return this.native.dispose();
+  }
+}
+
+function abortError(signal: AbortSignal): AbortError {
+  return new AbortError('the request was aborted', { cause: signal.reason });
+}
+
+export function availableProviders(): string[] {
+  return binding.availableProviders();
+}

@@ -1,0 +1,162 @@
+#include "batcher.h"
+
+#include <algorithm>
+#include <chrono>
+
+namespace engine {
+
+Batcher::Batcher(const BatchConfig& config, RunFn run, DeliverFn deliver, ClosedFn closed)
+    : config_(config), run_(std::move(run)), deliver_(std::move(deliver)), closed_(std::move(closed)) {
+  worker_ = std::thread([this] { Loop(); });
+}
+
+Batcher::~Batcher() {
+  Close();
+  Join();
+}
+
+bool Batcher::Submit(std::unique_ptr<Request> request) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (closing_ || queue_.size() >= config_.max_queue) return false;
+    queue_.push_back(std::move(request));
+  }
+  wake_.notify_one();
+  return true;
+}
+
+bool Batcher::Cancel(uint64_t id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = std::find_if(queue_.begin(), queue_.end(), [id](const auto& r) { return r->id == id; });
+  if (it == queue_.end()) return false;
+  queue_.erase(it);
+  return true;
+}
+
+std::vector<uint64_t> Batcher::Close() {
+  std::vector<uint64_t> dropped;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    closing_ = true;
+    for (const auto& r : queue_) dropped.push_back(r->id);
+    queue_.clear();
+  }
+  wake_.notify_all();
+  return dropped;
+}
+
+void Batcher::Join() {
+  if (worker_.joinable() && worker_.get_id() != std::this_thread::get_id()) worker_.join();
+}
+
+BatcherStats Batcher::Stats() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  BatcherStats s = stats_;
+  s.queued = queue_.size();
+  return s;
+}
+
+void Batcher::Loop() {
+  for (;;) {
+    std::vector<std::unique_ptr<Request>> round;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [this] { return closing_ || !queue_.empty(); });
+      if (closing_ && queue_.empty()) break;
+      round = TakeRound(lock);
+      stats_.running = round.size();
+    }
+    RunRound(round);
+    std::lock_guard<std::mutex> lock(mutex_);
+    stats_.running = 0;
+  }
+  closed_();
+}
+
+// Takes up to maxBatchSize requests, FIFO, after letting the first one wait up to maxWaitMs for company.
+std::vector<std::unique_ptr<Request>> Batcher::TakeRound(std::unique_lock<std::mutex>& lock) {
+  if (config_.max_wait_ms > 0 && queue_.size() < config_.max_batch_size) {
+    auto until = queue_.front()->enqueued + std::chrono::microseconds(static_cast<int64_t>(config_.max_wait_ms * 1000));
+    wake_.wait_until(lock, until, [this] { return closing_ || queue_.size() >= config_.max_batch_size; });
+  }
+  std::vector<std::unique_ptr<Request>> round;
+  while (!queue_.empty() && round.size() < config_.max_batch_size) {
+    round.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+  return round;
+}
+
+void Batcher::RunRound(std::vector<std::unique_ptr<Request>>& round) {
+  std::vector<Request*> requests;
+  for (auto& r : round) requests.push_back(r.get());
+  for (std::vector<Request*>& group : BucketByLength(std::move(requests), config_)) {
+    // Requests whose deadline passed while queued (or behind an earlier group) are dropped before they run.
+    const auto start = Clock::now();
+    std::vector<Result> results;
+    std::vector<Request*> live;
+    for (Request* r : group) {
+      if (r->deadline <= start) {
+        Result res;
+        res.id = r->id;
+        res.ok = false;
+        res.code = ErrorCode::DeadlineExceeded;
+        res.message = "deadline exceeded after " + std::to_string(MillisBetween(r->enqueued, start)) + " ms in queue";
+        results.push_back(std::move(res));
+      } else {
+        live.push_back(r);
+      }
+    }
+    if (!live.empty()) {
+      std::vector<std::vector<OutputSlice>> outputs;
+      ErrorCode code = ErrorCode::Inference;
+      std::string error;
+      try {
+        outputs = run_(live);
+      } catch (const EngineError& e) {
+        code = e.code();
+        error = e.what();
+      } catch (const std::exception& e) {
+        error = e.what();
+      }
+      const auto end = Clock::now();
+      for (size_t i = 0; i < live.size(); ++i) {
+        Result res;
+        res.id = live[i]->id;
+        res.ok = error.empty();
+        res.code = code;
+        res.message = error;
+        if (res.ok) res.outputs = std::move(outputs[i]);
+        res.queue_ms = MillisBetween(live[i]->enqueued, start);
+        res.infer_ms = MillisBetween(start, end);
+        res.batch_size = static_cast<int>(live.size());
+        results.push_back(std::move(res));
+      }
+      std::lock_guard<std::mutex> lock(mutex_);
+      stats_.batches += 1;
+      stats_.requests += live.size();
+    }
+    deliver_(std::move(results));
+  }
+}
+
+std::vector<std::vector<Request*>> BucketByLength(std::vector<Request*> requests, const BatchConfig& config) {
+  std::stable_sort(requests.begin(), requests.end(),
+                   [](const Request* a, const Request* b) { return a->ids.size() < b->ids.size(); });
+  std::vector<std::vector<Request*>> groups;
+  std::vector<Request*> current;
+  for (Request* r : requests) {
+    if (!current.empty()) {
+      const size_t len = r->ids.size();  // sorted: the longest so far
+      const size_t shortest = current.front()->ids.size();
+      const bool full = current.size() + 1 > config.max_batch_size || (current.size() + 1) * len > config.max_batch_tokens;
+      const bool too_ragged = len > 2 * shortest + 8;  // bound the padding a short text pays for a long one
+      if (full || too_ragged) groups.push_back(std::move(current)), current.clear();
+    }
+    current.push_back(r);
+  }
+  if (!current.empty()) groups.push_back(std::move(current));
+  return groups;
+}
+
+}  // namespace engine

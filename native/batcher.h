@@ -1,0 +1,66 @@
+// The dynamic batcher: a bounded queue and one worker thread that forms length-bucketed batches and runs them.
+// It knows nothing of Node-API or of the model: it is handed a run function and a delivery function.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "options.h"
+#include "request.h"
+
+namespace engine {
+
+struct BatcherStats {
+  size_t queued = 0;
+  size_t running = 0;
+  uint64_t batches = 0;
+  uint64_t requests = 0;
+};
+
+class Batcher {
+ public:
+  // Runs one batch on the worker thread; returns each request's outputs in order, or throws EngineError.
+  using RunFn = std::function<std::vector<std::vector<OutputSlice>>(const std::vector<Request*>&)>;
+  // Hands settled requests to whoever owns the callers (called on the worker thread).
+  using DeliverFn = std::function<void(std::vector<Result>&&)>;
+  // Called once on the worker thread after Close(), when the last batch has been delivered.
+  using ClosedFn = std::function<void()>;
+
+  Batcher(const BatchConfig& config, RunFn run, DeliverFn deliver, ClosedFn closed);
+  ~Batcher();
+
+  // False when the queue is full or the batcher is closed; the caller rejects the request.
+  bool Submit(std::unique_ptr<Request> request);
+  // True when the request was still queued and is now dropped (it will never run or be delivered).
+  bool Cancel(uint64_t id);
+  // Stops accepting work and returns the ids of queued requests dropped; the batch in flight still finishes.
+  std::vector<uint64_t> Close();
+  void Join();
+  BatcherStats Stats();
+
+ private:
+  void Loop();
+  std::vector<std::unique_ptr<Request>> TakeRound(std::unique_lock<std::mutex>& lock);
+  void RunRound(std::vector<std::unique_ptr<Request>>& round);
+
+  BatchConfig config_;
+  RunFn run_;
+  DeliverFn deliver_;
+  ClosedFn closed_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::unique_ptr<Request>> queue_;
+  bool closing_ = false;
+  BatcherStats stats_;
+  std::thread worker_;
+};
+
+// Splits requests (sorted by length) into batches that respect the token budget and keep padding small.
+std::vector<std::vector<Request*>> BucketByLength(std::vector<Request*> requests, const BatchConfig& config);
+
+}  // namespace engine

@@ -1,0 +1,282 @@
+#include "engine_wrap.h"
+
+#include <chrono>
+
+namespace engine {
+namespace {
+
+struct AddonData {
+  Napi::FunctionReference error_factory;
+};
+
+AddonData* Data(Napi::Env env) {
+  AddonData* data = env.GetInstanceData<AddonData>();
+  if (!data) {
+    data = new AddonData();
+    env.SetInstanceData(data);
+  }
+  return data;
+}
+
+Napi::Value Rejected(Napi::Env env, ErrorCode code, const std::string& message) {
+  auto deferred = Napi::Promise::Deferred::New(env);
+  deferred.Reject(MakeError(env, code, message));
+  return deferred.Promise();
+}
+
+Napi::Array Shape(Napi::Env env, const std::vector<int64_t>& dims) {
+  Napi::Array out = Napi::Array::New(env, dims.size());
+  for (size_t i = 0; i < dims.size(); ++i) out.Set(i, Napi::Number::New(env, static_cast<double>(dims[i])));
+  return out;
+}
+
+Napi::Array DescribeAll(Napi::Env env, const std::vector<IoInfo>& infos) {
+  Napi::Array out = Napi::Array::New(env, infos.size());
+  for (size_t i = 0; i < infos.size(); ++i) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("name", infos[i].name);
+    o.Set("type", infos[i].type);
+    o.Set("shape", Shape(env, infos[i].shape));
+    out.Set(i, o);
+  }
+  return out;
+}
+
+// Hands the vector's storage to JS without copying; the finalizer frees it when the Float32Array is collected.
+Napi::Float32Array ToFloat32Array(Napi::Env env, std::vector<float>&& data) {
+  auto* owned = new std::vector<float>(std::move(data));
+  auto buffer = Napi::ArrayBuffer::New(env, owned->data(), owned->size() * sizeof(float),
+                                       [](Napi::Env, void*, std::vector<float>* v) { delete v; }, owned);
+  return Napi::Float32Array::New(env, owned->size(), buffer, 0);
+}
+
+std::vector<int64_t> ReadIds(const Napi::Value& value) {
+  auto array = value.As<Napi::Int32Array>();
+  return std::vector<int64_t>(array.Data(), array.Data() + array.ElementLength());
+}
+
+}  // namespace
+
+Napi::Value MakeError(Napi::Env env, ErrorCode code, const std::string& message) {
+  AddonData* data = Data(env);
+  if (!data->error_factory.IsEmpty()) {
+    return data->error_factory.Call({Napi::String::New(env, ErrorCodeName(code)), Napi::String::New(env, message)});
+  }
+  Napi::Error error = Napi::Error::New(env, message);
+  error.Set("code", ErrorCodeName(code));
+  return error.Value();
+}
+
+void SetErrorFactory(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsFunction()) {
+    throw Napi::TypeError::New(info.Env(), "setErrorFactory(factory) expects a function");
+  }
+  Data(info.Env())->error_factory = Napi::Persistent(info[0].As<Napi::Function>());
+}
+
+Napi::Function EngineWrap::Define(Napi::Env env) {
+  return DefineClass(env, "Engine",
+                     {InstanceMethod<&EngineWrap::Metadata>("metadata"), InstanceMethod<&EngineWrap::Run>("run"),
+                      InstanceMethod<&EngineWrap::Cancel>("cancel"), InstanceMethod<&EngineWrap::Stats>("stats"),
+                      InstanceMethod<&EngineWrap::Dispose>("dispose")});
+}
+
+EngineWrap::EngineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<EngineWrap>(info) {
+  Napi::Env env = info.Env();
+  try {
+    if (info.Length() < 1 || !info[0].IsString())
+      throw EngineError(ErrorCode::InvalidOption, "new Engine(modelPath, options): modelPath must be a string");
+    Napi::Object options = info.Length() > 1 && info[1].IsObject() ? info[1].As<Napi::Object>() : Napi::Object::New(env);
+    batch_config_ = ParseBatchConfig(options);
+    session_ = std::make_unique<Session>(ParseSessionConfig(info[0].As<Napi::String>().Utf8Value(), options));
+  } catch (const EngineError& e) {
+    throw Napi::Error(env, MakeError(env, e.code(), e.what()));
+  } catch (const Ort::Exception& e) {
+    throw Napi::Error(env, MakeError(env, ErrorCode::ModelLoad, e.what()));
+  }
+
+  tsfn_ = Tsfn::New(env, "textclf-engine", 0, 1, this);
+  tsfn_.Unref(env);  // only pending requests keep the process alive (see Track)
+  Session* session = session_.get();
+  batcher_ = std::make_unique<Batcher>(
+      batch_config_, [session](const std::vector<Request*>& batch) { return session->Run(batch); },
+      [this](std::vector<Result>&& results) {
+        if (torn_down_) return;
+        auto* delivery = new Delivery{std::move(results), false};
+        if (tsfn_.NonBlockingCall(delivery) != napi_ok) delete delivery;
+      },
+      [this] {
+        if (torn_down_) return;
+        auto* delivery = new Delivery{{}, true};
+        if (tsfn_.NonBlockingCall(delivery) != napi_ok) delete delivery;
+      });
+}
+
+EngineWrap::~EngineWrap() {
+  // Reached only with nothing pending (Track keeps the object alive until then), or at environment teardown.
+  torn_down_ = true;
+  batcher_.reset();
+  if (!disposed_) tsfn_.Abort();
+  session_.reset();
+}
+
+void EngineWrap::Track(Napi::Env env, uint64_t id, Napi::Promise::Deferred deferred) {
+  if (pending_.empty() && dispose_waiters_.empty()) {
+    tsfn_.Ref(env);
+    Ref();
+  }
+  pending_.emplace(id, deferred);
+}
+
+void EngineWrap::Untracked(Napi::Env env) {
+  if (pending_.empty() && dispose_waiters_.empty() && !disposed_) {
+    tsfn_.Unref(env);
+    Unref();
+  }
+}
+
+Napi::Value EngineWrap::Metadata(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!session_) throw Napi::Error(env, MakeError(env, ErrorCode::Disposed, "engine is disposed"));
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("inputs", DescribeAll(env, session_->inputs()));
+  out.Set("outputs", DescribeAll(env, session_->outputs()));
+  out.Set("provider", session_->provider());
+  return out;
+}
+
+Napi::Value EngineWrap::Run(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (disposing_) return Rejected(env, ErrorCode::Disposed, "engine is disposed; no new requests are accepted");
+  if (info.Length() < 4 || !info[0].IsNumber() || !info[1].IsTypedArray() ||
+      info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array || !info[3].IsNumber() ||
+      !(info[2].IsNull() || info[2].IsUndefined() || (info[2].IsTypedArray() &&
+                                                      info[2].As<Napi::TypedArray>().TypedArrayType() == napi_int32_array)))
+    return Rejected(env, ErrorCode::InvalidInput, "run(id, ids: Int32Array, typeIds: Int32Array | null, timeoutMs: number)");
+
+  auto request = std::make_unique<Request>();
+  request->id = static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value());
+  request->ids = ReadIds(info[1]);
+  if (info[2].IsTypedArray()) request->type_ids = ReadIds(info[2]);
+  if (request->ids.empty()) return Rejected(env, ErrorCode::InvalidInput, "a request needs at least one token");
+  if (request->ids.size() > batch_config_.max_tokens)
+    return Rejected(env, ErrorCode::InputTooLong,
+                    std::to_string(request->ids.size()) + " tokens exceed the limit of " +
+                        std::to_string(batch_config_.max_tokens));
+  if (!request->type_ids.empty() && request->type_ids.size() != request->ids.size())
+    return Rejected(env, ErrorCode::InvalidInput, "typeIds must have one entry per token");
+  if (pending_.count(request->id)) return Rejected(env, ErrorCode::InvalidInput, "request id is already in use");
+  request->enqueued = Clock::now();
+  const double timeout_ms = info[3].As<Napi::Number>().DoubleValue();
+  if (timeout_ms > 0)
+    request->deadline = request->enqueued + std::chrono::microseconds(static_cast<int64_t>(timeout_ms * 1000));
+
+  const uint64_t id = request->id;
+  if (!batcher_->Submit(std::move(request)))
+    return Rejected(env, ErrorCode::Overloaded,
+                    "queue is full (" + std::to_string(batch_config_.max_queue) + " requests); retry later");
+  auto deferred = Napi::Promise::Deferred::New(env);
+  Track(env, id, deferred);
+  return deferred.Promise();
+}
+
+Napi::Value EngineWrap::Cancel(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsNumber()) throw Napi::TypeError::New(env, "cancel(id, error)");
+  const uint64_t id = static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value());
+  auto it = pending_.find(id);
+  if (it == pending_.end()) return Napi::Boolean::New(env, false);
+  const bool was_queued = batcher_ && batcher_->Cancel(id);
+  Napi::Promise::Deferred deferred = it->second;
+  pending_.erase(it);
+  deferred.Reject(info[1]);
+  Untracked(env);
+  return Napi::Boolean::New(env, was_queued);
+}
+
+Napi::Value EngineWrap::Stats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  BatcherStats s = batcher_ ? batcher_->Stats() : BatcherStats{};
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("queued", static_cast<double>(s.queued));
+  out.Set("running", static_cast<double>(s.running));
+  out.Set("pending", static_cast<double>(pending_.size()));
+  out.Set("batches", static_cast<double>(s.batches));
+  out.Set("requests", static_cast<double>(s.requests));
+  return out;
+}
+
+Napi::Value EngineWrap::Dispose(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto deferred = Napi::Promise::Deferred::New(env);
+  if (disposed_) {
+    deferred.Resolve(env.Undefined());
+    return deferred.Promise();
+  }
+  if (pending_.empty() && dispose_waiters_.empty()) {
+    tsfn_.Ref(env);
+    Ref();
+  }
+  dispose_waiters_.push_back(deferred);
+  if (!disposing_) {
+    disposing_ = true;
+    for (uint64_t id : batcher_->Close()) {
+      auto it = pending_.find(id);
+      if (it == pending_.end()) continue;
+      it->second.Reject(MakeError(env, ErrorCode::Disposed, "engine was disposed before this request ran"));
+      pending_.erase(it);
+    }
+  }
+  return deferred.Promise();
+}
+
+void EngineWrap::Settle(Napi::Env env, Result& result) {
+  auto it = pending_.find(result.id);
+  if (it == pending_.end()) return;  // cancelled while running: its caller was already answered
+  Napi::Promise::Deferred deferred = it->second;
+  pending_.erase(it);
+  if (!result.ok) {
+    deferred.Reject(MakeError(env, result.code, result.message));
+    return;
+  }
+  Napi::Object outputs = Napi::Object::New(env);
+  for (OutputSlice& slice : result.outputs) {
+    Napi::Object tensor = Napi::Object::New(env);
+    tensor.Set("dims", Shape(env, slice.dims));
+    tensor.Set("data", ToFloat32Array(env, std::move(slice.data)));
+    outputs.Set(slice.name, tensor);
+  }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("outputs", outputs);
+  out.Set("queueMs", result.queue_ms);
+  out.Set("inferMs", result.infer_ms);
+  out.Set("batchSize", result.batch_size);
+  deferred.Resolve(out);
+}
+
+void EngineWrap::FinishDispose(Napi::Env env) {
+  batcher_.reset();  // the worker has delivered its last batch; this joins it
+  session_.reset();
+  disposed_ = true;
+  for (auto& entry : pending_)
+    entry.second.Reject(MakeError(env, ErrorCode::Disposed, "engine was disposed"));
+  pending_.clear();
+  for (auto& waiter : dispose_waiters_) waiter.Resolve(env.Undefined());
+  dispose_waiters_.clear();
+  tsfn_.Release();
+  Unref();
+}
+
+void EngineWrap::CallJs(Napi::Env env, Napi::Function, EngineWrap* self, Delivery* delivery) {
+  std::unique_ptr<Delivery> owned(delivery);
+  if (!env || !self) return;  // the thread-safe function is being torn down
+  Napi::HandleScope scope(env);
+  for (Result& result : owned->results) self->Settle(env, result);
+  if (owned->closed) {
+    self->FinishDispose(env);
+  } else {
+    self->Untracked(env);
+  }
+}
+
+}  // namespace engine

@@ -1,0 +1,69 @@
+// The JS-facing Engine class: owns a Session and a Batcher, settles each request's promise on the JS thread
+// through one thread-safe function. Every method that returns a Promise rejects instead of throwing.
+#pragma once
+
+#include <napi.h>
+
+#include <atomic>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "batcher.h"
+#include "session.h"
+
+namespace engine {
+
+class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+
+  // new Engine(modelPath: string, options: object)  [sync]
+  // Throws ModelLoadError, ProviderUnavailableError or InvalidOptionError.
+  explicit EngineWrap(const Napi::CallbackInfo& info);
+  ~EngineWrap() override;
+
+ private:
+  struct Delivery {
+    std::vector<Result> results;
+    bool closed = false;
+  };
+  static void CallJs(Napi::Env env, Napi::Function unused, EngineWrap* self, Delivery* delivery);
+  using Tsfn = Napi::TypedThreadSafeFunction<EngineWrap, Delivery, CallJs>;
+
+  // metadata() -> { inputs: IoInfo[], outputs: IoInfo[], provider }  [sync]
+  Napi::Value Metadata(const Napi::CallbackInfo& info);
+  // run(id: number, ids: Int32Array, typeIds: Int32Array | null, timeoutMs: number) -> Promise<RunOutput>  [async]
+  // Rejects with InvalidInputError, InputTooLongError, OverloadedError, DeadlineExceededError, InferenceError,
+  // DisposedError.
+  Napi::Value Run(const Napi::CallbackInfo& info);
+  // cancel(id: number, error: Error) -> boolean  [sync]: rejects the request's promise with `error` now; true when it
+  // was still queued (it will never run), false when it was running (its result is dropped) or already settled.
+  Napi::Value Cancel(const Napi::CallbackInfo& info);
+  // stats() -> { queued, running, pending, batches, requests }  [sync]
+  Napi::Value Stats(const Napi::CallbackInfo& info);
+  // dispose() -> Promise<void>  [async]: rejects queued work with DisposedError, lets the batch in flight finish,
+  // joins the worker and frees the session.
+  Napi::Value Dispose(const Napi::CallbackInfo& info);
+
+  void Settle(Napi::Env env, Result& result);
+  void Track(Napi::Env env, uint64_t id, Napi::Promise::Deferred deferred);
+  void Untracked(Napi::Env env);
+  void FinishDispose(Napi::Env env);
+
+  BatchConfig batch_config_;
+  std::unique_ptr<Session> session_;
+  std::unique_ptr<Batcher> batcher_;
+  Tsfn tsfn_;
+  std::unordered_map<uint64_t, Napi::Promise::Deferred> pending_;
+  std::vector<Napi::Promise::Deferred> dispose_waiters_;
+  bool disposing_ = false;
+  bool disposed_ = false;
+  std::atomic<bool> torn_down_{false};
+};
+
+// Builds the JS error for `code` through the factory lib/errors.ts registers (setErrorFactory).
+Napi::Value MakeError(Napi::Env env, ErrorCode code, const std::string& message);
+void SetErrorFactory(const Napi::CallbackInfo& info);
+
+}  // namespace engine

@@ -1,0 +1,111 @@
+// The batcher's contract: answers independent of batching, bounded queue, abort, deadline, dispose.
+import { describe, expect, it } from 'vitest';
+import { Engine, loadClassifier } from '../lib/index.js';
+import { fixture, maxAbsDiff } from './helpers.js';
+
+const model = `${fixture('tiny-bert')}/model.onnx`;
+const ids = (n: number) => Int32Array.from({ length: n }, (_, i) => (i === 0 ? 2 : i === n - 1 ? 3 : 100 + ((i * 37) % 1800)));
+
+describe('dynamic batching', () => {
+  it('2,000 concurrent classify calls settle with the same answers as one-by-one calls', async () => {
+    const texts = Array.from({ length: 2000 }, (_, i) => `request ${i} ${'more words '.repeat(i % 13)}`);
+    const serial = await loadClassifier(fixture('tiny-bert'), { maxBatchSize: 1 });
+    const expected = [];
+    for (const t of texts.slice(0, 200)) expected.push(await serial.classify(t));
+    await serial.dispose();
+
+    const clf = await loadClassifier(fixture('tiny-bert'), { maxBatchSize: 64 });
+    const results = await Promise.all(texts.map((t) => clf.classify(t)));
+    expect(Math.max(...results.map((r) => r.timing.batchSize))).toBeGreaterThan(1);
+    for (let i = 0; i < expected.length; i++) {
+      expect(results[i].label).toBe(expected[i].label);
+      expect(maxAbsDiff(results[i].scores.map((s) => s.score), expected[i].scores.map((s) => s.score))).toBeLessThan(1e-5);
+    }
+    expect(results.every((r) => r.scores.length === 2)).toBe(true);
+    expect(clf.engine.stats()).toMatchObject({ queued: 0, pending: 0, requests: 2000 });
+    await clf.dispose();
+  });
+
+  it('groups requests by length so short ones are not padded to long ones', async () => {
+    const engine = new Engine(model, { maxBatchSize: 64, maxWaitMs: 50 });
+    const lengths = [5, 6, 5, 120, 7, 118, 6, 125];
+    const outs = await Promise.all(lengths.map((n) => engine.run(ids(n), null)));
+    const sizeOf = (n: number) => outs[lengths.indexOf(n)].batchSize;
+    expect(sizeOf(5)).toBe(5); // the five short ones ran together
+    expect(sizeOf(120)).toBe(3); // the three long ones ran together
+    expect(engine.stats().batches).toBe(2);
+    await engine.dispose();
+  });
+});
+
+describe('backpressure, abort, deadline', () => {
+  it('rejects with OverloadedError when the queue is full, then keeps serving', async () => {
+    // maxWaitMs holds the first batch open, so the queue fills deterministically.
+    const engine = new Engine(model, { maxQueue: 4, maxBatchSize: 64, maxWaitMs: 200 });
+    const settled = await Promise.allSettled(Array.from({ length: 10 }, () => engine.run(ids(8), null)));
+    const rejected = settled.filter((s) => s.status === 'rejected') as PromiseRejectedResult[];
+    expect(settled.filter((s) => s.status === 'fulfilled')).toHaveLength(4);
+    expect(rejected).toHaveLength(6);
+    for (const r of rejected) expect(r.reason).toMatchObject({ name: 'OverloadedError', code: 'ERR_OVERLOADED' });
+    await expect(engine.run(ids(8), null)).resolves.toHaveProperty('outputs.logits');
+    await engine.dispose();
+  });
+
+  it('an already-aborted signal rejects before anything is queued', async () => {
+    const engine = new Engine(model);
+    const reason = new Error('user left');
+    await expect(engine.run(ids(8), null, { signal: AbortSignal.abort(reason) })).rejects.toMatchObject({ code: 'ERR_ABORTED', cause: reason });
+    expect(engine.stats()).toMatchObject({ queued: 0, pending: 0, requests: 0 });
+    await engine.dispose();
+  });
+
+  it('aborting a queued request drops it unrun and rejects at once with AbortError', async () => {
+    const engine = new Engine(model, { maxWaitMs: 300, maxBatchSize: 64 });
+    const controller = new AbortController();
+    const aborted = engine.run(ids(8), null, { signal: controller.signal });
+    const kept = engine.run(ids(8), null);
+    setTimeout(() => controller.abort('changed my mind'), 10);
+    const started = performance.now();
+    await expect(aborted).rejects.toMatchObject({ name: 'AbortError', cause: 'changed my mind' });
+    expect(performance.now() - started).toBeLessThan(200);
+    expect((await kept).batchSize).toBe(1);
+    expect(engine.stats()).toMatchObject({ requests: 1, pending: 0 });
+    await engine.dispose();
+  });
+
+  it('a request whose deadline passes while queued is dropped with DeadlineExceededError', async () => {
+    const engine = new Engine(model, { maxWaitMs: 100, maxBatchSize: 64 });
+    const late = engine.run(ids(8), null, { timeoutMs: 5 });
+    const patient = engine.run(ids(8), null, { timeoutMs: 10_000 });
+    await expect(late).rejects.toMatchObject({ name: 'DeadlineExceededError', code: 'ERR_DEADLINE_EXCEEDED' });
+    expect((await patient).batchSize).toBe(1);
+    expect(engine.stats().requests).toBe(1);
+    await engine.dispose();
+  });
+});
+
+describe('dispose', () => {
+  it('settles every promise in flight (result or DisposedError) and refuses new work', async () => {
+    const engine = new Engine(model, { maxBatchSize: 8 });
+    const inflight = Array.from({ length: 200 }, (_, i) => engine.run(ids(5 + (i % 50)), null));
+    const disposed = engine.dispose();
+    const settled = await Promise.allSettled(inflight);
+    await disposed;
+    const rejected = settled.filter((s) => s.status === 'rejected') as PromiseRejectedResult[];
+    for (const r of rejected) expect(r.reason).toMatchObject({ name: 'DisposedError', code: 'ERR_DISPOSED' });
+    expect(rejected.length).toBeGreaterThan(0); // the queue was not empty when dispose came
+    await expect(engine.run(ids(5), null)).rejects.toMatchObject({ code: 'ERR_DISPOSED' });
+    await expect(engine.dispose()).resolves.toBeUndefined();
+  });
+
+  it('dispose while a batch runs lets that batch finish', async () => {
+    const engine = new Engine(model, { maxBatchSize: 4, maxWaitMs: 0 });
+    const first = Promise.allSettled([engine.run(ids(100), null)]);
+    await new Promise((r) => setImmediate(r));
+    const stats = engine.stats();
+    await engine.dispose();
+    const [outcome] = await first;
+    if (stats.running > 0) expect(outcome).toMatchObject({ status: 'fulfilled', value: { outputs: { logits: expect.anything() } } });
+    else expect(outcome).toMatchObject({ status: 'rejected', reason: { code: 'ERR_DISPOSED' } });
+  });
+});
