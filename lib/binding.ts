@@ -38,6 +38,7 @@ export interface NativeEngineOptions {
   maxWaitMs?: number;
   maxQueue?: number;
   maxTokens?: number;
+  lengthBucketing?: boolean;
 }
 
 export interface NativeEngine {

@@ -22,6 +22,8 @@ export interface EngineOptions {
   maxWaitMs?: number;
   /** Queued requests beyond this are rejected with OverloadedError. Default 4096. */
   maxQueue?: number;
+  /** Sort each round by length so short texts are not padded to long ones. Default true. */
+  lengthBucketing?: boolean;
 }
 
 export interface RunOptions {

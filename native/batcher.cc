@@ -141,18 +141,24 @@ void Batcher::RunRound(std::vector<std::unique_ptr<Request>>& round) {
 }
 
 std::vector<std::vector<Request*>> BucketByLength(std::vector<Request*> requests, const BatchConfig& config) {
-  std::stable_sort(requests.begin(), requests.end(),
-                   [](const Request* a, const Request* b) { return a->ids.size() < b->ids.size(); });
+  if (config.length_bucketing) {
+    std::stable_sort(requests.begin(), requests.end(),
+                     [](const Request* a, const Request* b) { return a->ids.size() < b->ids.size(); });
+  }
   std::vector<std::vector<Request*>> groups;
   std::vector<Request*> current;
+  size_t longest = 0, shortest = 0;  // of `current`
   for (Request* r : requests) {
+    const size_t len = r->ids.size();
     if (!current.empty()) {
-      const size_t len = r->ids.size();  // sorted: the longest so far
-      const size_t shortest = current.front()->ids.size();
-      const bool full = current.size() + 1 > config.max_batch_size || (current.size() + 1) * len > config.max_batch_tokens;
-      const bool too_ragged = len > 2 * shortest + 8;  // bound the padding a short text pays for a long one
+      const size_t new_longest = std::max(longest, len), new_shortest = std::min(shortest, len);
+      const bool full = current.size() + 1 > config.max_batch_size || (current.size() + 1) * new_longest > config.max_batch_tokens;
+      // Bound the padding a short text pays for a long one (only meaningful when the round is sorted).
+      const bool too_ragged = config.length_bucketing && new_longest > 2 * new_shortest + 8;
       if (full || too_ragged) groups.push_back(std::move(current)), current.clear();
     }
+    longest = current.empty() ? len : std::max(longest, len);
+    shortest = current.empty() ? len : std::min(shortest, len);
     current.push_back(r);
   }
   if (!current.empty()) groups.push_back(std::move(current));

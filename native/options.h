@@ -27,6 +27,7 @@ struct BatchConfig {
   double max_wait_ms = 0;           // how long the first request of a batch may wait for company
   size_t max_queue = 4096;          // queued requests beyond this are rejected (OverloadedError)
   size_t max_tokens = 512;          // longest accepted request
+  bool length_bucketing = true;     // sort a round by length so short texts are not padded to long ones
 };
 
 // Throw EngineError(InvalidOption) naming `options.<key>` when a value has the wrong type or range.
