@@ -34,6 +34,21 @@ export interface RunOptions {
 
 export type RunOutput = NativeRunOutput;
 
+/** Where a request's time went; for texts split over several runs, the slowest run's figures. */
+export interface Timing {
+  queueMs: number;
+  inferMs: number;
+  batchSize: number;
+}
+
+export function timingOf(outputs: readonly RunOutput[]): Timing {
+  return {
+    queueMs: Math.max(...outputs.map((o) => o.queueMs)),
+    inferMs: Math.max(...outputs.map((o) => o.inferMs)),
+    batchSize: Math.max(...outputs.map((o) => o.batchSize)),
+  };
+}
+
 let nextId = 1;
 
 export class Engine {

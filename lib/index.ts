@@ -1,7 +1,14 @@
 export { loadClassifier, Classifier } from './classify.js';
-export type { Classification, ClassifyOptions, LoadOptions, Timing } from './classify.js';
+export type { Classification, ClassifyOptions } from './classify.js';
+export { loadTagger, Tagger } from './tag-slots.js';
+export type { Tagging } from './tag-slots.js';
+export { loadParser, Parser } from './parse.js';
+export type { HeadKinds, ParseMeta, ParseOptions, ParseResult } from './parse.js';
+export type { LoadOptions } from './load.js';
 export { Engine, availableProviders } from './engine.js';
-export type { EngineOptions, ExecutionProvider, RunOptions, RunOutput } from './engine.js';
+export type { EngineOptions, ExecutionProvider, RunOptions, RunOutput, Timing } from './engine.js';
 export type { LabelScore, SequencePrediction } from './postprocess/sequence.js';
+export type { SlotSpan } from './postprocess/spans.js';
 export { softmax, sigmoid } from './postprocess/activations.js';
+export { decodeSpans } from './postprocess/spans.js';
 export * from './errors.js';

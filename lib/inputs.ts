@@ -16,6 +16,16 @@ export function checkTexts(input: unknown): string[] {
   return input.map((t, i) => checkText(t, i));
 }
 
+/** Runs `one` on a text, or on every text of an array with at most `limit` in flight. Rejects, never throws. */
+export function forTexts<R>(input: unknown, limit: number, one: (text: string) => Promise<R>): Promise<R | R[]> {
+  try {
+    if (!Array.isArray(input)) return one(checkText(input));
+    return mapBounded(checkTexts(input), Math.max(1, Math.floor(limit)), one);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
 /**
  * Maps `items` through `fn` with at most `limit` calls in flight, so a 100k-text array never overflows the
  * engine's bounded queue. After the first failure no new call starts; the returned promise rejects with it.

@@ -10,6 +10,28 @@ export interface Encoded {
   truncated: boolean;
 }
 
+/** A whitespace-separated word of the ORIGINAL text: [start, end) in UTF-16 code units. */
+export interface Word {
+  start: number;
+  end: number;
+}
+
+/** One model window over consecutive words, for token-level heads. */
+export interface WordWindow {
+  ids: Int32Array;
+  /** Index in `words` of this window's first word. */
+  firstWord: number;
+  /** For each word of the window, the token position of its first sub-token (-1: the word has no tokens). */
+  firstTokens: number[];
+}
+
+export interface WordEncoding {
+  words: Word[];
+  windows: WordWindow[];
+  /** True when words past the first window were dropped (`windows: 'first'`). */
+  truncated: boolean;
+}
+
 // Models with learned absolute positions offset by the padding index (RoBERTa, MPNet) lose two positions.
 const POSITION_OFFSET: Record<string, number> = { mpnet: 2, roberta: 2, xlm_roberta: 2, camembert: 2 };
 // Before tokenizing a huge text we cut it to a prefix that still yields more tokens than the window.
@@ -20,6 +42,9 @@ export class TextTokenizer {
   readonly padId: number;
   private readonly tokenizer: Tokenizer;
   private readonly specialIds: Set<number>;
+  /** The special tokens the post-processor puts before and after a single text ([CLS] … [SEP]). */
+  private readonly prefix: number[];
+  private readonly suffix: number[];
 
   constructor(model: ModelDir, maxTokens?: number) {
     try {
@@ -32,6 +57,46 @@ export class TextTokenizer {
     const padToken = model.tokenizerConfig.pad_token;
     const padFromTokenizer = typeof padToken === 'string' ? this.tokenizer.token_to_id(padToken) : undefined;
     this.padId = model.config.pad_token_id ?? padFromTokenizer ?? 0;
+    const bare: number[] = this.tokenizer.encode('a', { add_special_tokens: false }).ids;
+    const full: number[] = this.tokenizer.encode('a').ids;
+    const at = full.findIndex((_, i) => bare.every((id, j) => full[i + j] === id));
+    this.prefix = full.slice(0, at);
+    this.suffix = full.slice(at + bare.length);
+  }
+
+  /**
+   * Encodes word by word so every token knows the word (and so the character span) it came from — the JS
+   * tokenizer returns no offsets. Splitting on whitespace first gives the same pieces as encoding the whole text,
+   * since WordPiece pre-tokenizers split on whitespace too. Words past the window go to further windows
+   * (`'all'`) or are dropped (`'first'`).
+   */
+  encodeWords(text: string, windows: 'all' | 'first'): WordEncoding {
+    const words: Word[] = [];
+    for (const m of text.matchAll(/\S+/g)) words.push({ start: m.index, end: m.index + m[0].length });
+    const budget = this.maxTokens - this.prefix.length - this.suffix.length;
+    const result: WordEncoding = { words, windows: [], truncated: false };
+    let pieces: number[] = [];
+    let window: WordWindow = { ids: new Int32Array(0), firstWord: 0, firstTokens: [] };
+    const close = () => {
+      window.ids = Int32Array.from([...this.prefix, ...pieces, ...this.suffix]);
+      result.windows.push(window);
+    };
+    for (let w = 0; w < words.length; w++) {
+      const ids = this.tokenizer.encode(text.slice(words[w].start, words[w].end), { add_special_tokens: false }).ids.slice(0, budget);
+      if (pieces.length + ids.length > budget) {
+        if (windows === 'first') {
+          result.truncated = true;
+          break;
+        }
+        close();
+        pieces = [];
+        window = { ids: new Int32Array(0), firstWord: w, firstTokens: [] };
+      }
+      window.firstTokens.push(ids.length > 0 ? this.prefix.length + pieces.length : -1);
+      pieces.push(...ids);
+    }
+    close();
+    return result;
   }
 
   /** Encodes with the model's special tokens; over-long texts keep their head and the closing special tokens. */

@@ -1,0 +1,51 @@
+// What every pipeline does on load: read the folder, build the tokenizer and the engine, check the outputs.
+import { Engine, type EngineOptions } from './engine.js';
+import { ModelLoadError } from './errors.js';
+import { readModelDir, type ModelDir } from './model-dir.js';
+import { TextTokenizer } from './tokenize.js';
+
+export interface LoadOptions extends EngineOptions {
+  /** ONNX file inside the folder (default: model.onnx, then onnx/model.onnx). */
+  modelFile?: string;
+  /** Cap on tokens per text (default: the model's window). */
+  maxTokens?: number;
+}
+
+export interface OpenedModel {
+  model: ModelDir;
+  tokenizer: TextTokenizer;
+  engine: Engine;
+}
+
+/** Opens a model folder and hands it to `build`; the engine is freed again if `build` rejects the model. */
+export async function openModel<T>(dir: string, options: LoadOptions, build: (opened: OpenedModel) => T): Promise<T> {
+  const model = readModelDir(dir, options.modelFile);
+  const tokenizer = new TextTokenizer(model, options.maxTokens);
+  const engine = new Engine(model.modelPath, { ...options, padId: tokenizer.padId, maxTokens: tokenizer.maxTokens });
+  try {
+    return build({ model, tokenizer, engine });
+  } catch (err) {
+    await engine.dispose();
+    throw err;
+  }
+}
+
+/**
+ * The output a head reads: `name`, or (when `orOnly`) the only output of that rank. Its last dimension must equal
+ * the label map's size: rank 2 is [batch, classes], rank 3 is [batch, tokens, classes].
+ */
+export function requireOutput(opened: OpenedModel, want: { name: string; rank: 2 | 3; classes: number; orOnly?: boolean }): string {
+  const { engine, model } = opened;
+  const ofRank = engine.outputs.filter((o) => o.shape.length === want.rank);
+  const output = engine.outputs.find((o) => o.name === want.name) ?? (want.orOnly && ofRank.length === 1 ? ofRank[0] : undefined);
+  const what = want.rank === 2 ? '[batch, classes]' : '[batch, tokens, classes]';
+  if (!output || output.shape.length !== want.rank) {
+    const names = engine.outputs.map((o) => `${o.name}[${o.shape.join(',')}]`).join(', ');
+    throw new ModelLoadError(`${model.dir}: no ${what} output '${want.name}' among ${names}`);
+  }
+  const width = output.shape[want.rank - 1];
+  if (width > 0 && width !== want.classes) {
+    throw new ModelLoadError(`${model.dir}: config.json has ${want.classes} labels but output '${output.name}' has ${width} classes`);
+  }
+  return output.name;
+}

@@ -1,0 +1,49 @@
+// Token classification: loadTagger(dir) -> tagSlots(text | text[]) -> BIO spans with offsets into the text.
+import { timingOf, type Engine, type RunOptions, type Timing } from './engine.js';
+import { forTexts } from './inputs.js';
+import { openModel, requireOutput, type LoadOptions, type OpenedModel } from './load.js';
+import { labelList, type ModelDir } from './model-dir.js';
+import { decodeSpans, wordTags, type SlotSpan } from './postprocess/spans.js';
+import type { TextTokenizer } from './tokenize.js';
+
+export interface Tagging {
+  slots: SlotSpan[];
+  /** Model runs the text needed: texts longer than the window are tagged window by window. */
+  windows: number;
+  timing: Timing;
+}
+
+export class Tagger {
+  readonly labels: readonly string[];
+  readonly engine: Engine;
+  readonly model: ModelDir;
+  readonly tokenizer: TextTokenizer;
+  private readonly output: string;
+
+  constructor(opened: OpenedModel) {
+    ({ engine: this.engine, model: this.model, tokenizer: this.tokenizer } = opened);
+    this.labels = labelList(this.model.config.id2label, `${this.model.dir}/config.json`);
+    this.output = requireOutput(opened, { name: 'logits', rank: 3, classes: this.labels.length, orOnly: true });
+  }
+
+  tagSlots(text: string, options?: RunOptions): Promise<Tagging>;
+  tagSlots(texts: readonly string[], options?: RunOptions): Promise<Tagging[]>;
+  tagSlots(input: string | readonly string[], options: RunOptions = {}): Promise<Tagging | Tagging[]> {
+    return forTexts(input, this.engine.maxQueue / 2, async (text) => {
+      const { words, windows } = this.tokenizer.encodeWords(text, 'all');
+      // Windows of one text run concurrently, so the batcher can put them in one batch.
+      const outs = await Promise.all(windows.map((w) => this.engine.run(w.ids, null, options)));
+      const tags = windows.flatMap((w, i) => wordTags(outs[i].outputs[this.output].data, this.labels.length, w.firstTokens, this.labels));
+      return { slots: decodeSpans(text, words, tags), windows: windows.length, timing: timingOf(outs) };
+    });
+  }
+
+  dispose(): Promise<void> {
+    return this.engine.dispose();
+  }
+}
+
+/** Loads a token-classification folder (BIO labels in id2label, a [batch, tokens, labels] output). */
+export function loadTagger(dir: string, options: LoadOptions = {}): Promise<Tagger> {
+  return openModel(dir, options, (opened) => new Tagger(opened));
+}
