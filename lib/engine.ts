@@ -54,6 +54,8 @@ let nextId = 1;
 export class Engine {
   private readonly native: NativeEngine;
   private disposed = false;
+  // One abort listener per signal, however many requests share it (an array call passes one signal to all).
+  private readonly bySignal = new WeakMap<AbortSignal, { ids: Set<number>; onAbort: () => void }>();
   readonly inputs: IoInfo[];
   readonly outputs: IoInfo[];
   readonly provider: string;
@@ -85,11 +87,30 @@ export class Engine {
     const id = nextId++;
     const promise = this.native.run(id, ids, typeIds, timeoutMs);
     if (!signal) return promise;
-    const onAbort = () => this.native.cancel(id, abortError(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    const cleanup = () => signal.removeEventListener('abort', onAbort);
-    promise.then(cleanup, cleanup);
+    const watch = this.watch(signal);
+    watch.ids.add(id);
+    const settled = () => {
+      watch.ids.delete(id);
+      if (watch.ids.size > 0) return;
+      signal.removeEventListener('abort', watch.onAbort);
+      this.bySignal.delete(signal);
+    };
+    promise.then(settled, settled);
     return promise;
+  }
+
+  private watch(signal: AbortSignal) {
+    let watch = this.bySignal.get(signal);
+    if (!watch) {
+      const ids = new Set<number>();
+      const onAbort = () => {
+        for (const id of [...ids]) this.native.cancel(id, abortError(signal));
+      };
+      watch = { ids, onAbort };
+      this.bySignal.set(signal, watch);
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
+    return watch;
   }
 
   stats() {

@@ -120,19 +120,18 @@ EngineWrap::~EngineWrap() {
   session_.reset();
 }
 
-void EngineWrap::Track(Napi::Env env, uint64_t id, Napi::Promise::Deferred deferred) {
-  if (pending_.empty() && dispose_waiters_.empty()) {
-    tsfn_.Ref(env);
-    Ref();
-  }
-  pending_.emplace(id, deferred);
+void EngineWrap::Hold(Napi::Env env) {
+  if (held_) return;
+  held_ = true;
+  tsfn_.Ref(env);
+  Ref();
 }
 
-void EngineWrap::Untracked(Napi::Env env) {
-  if (pending_.empty() && dispose_waiters_.empty() && !disposed_) {
-    tsfn_.Unref(env);
-    Unref();
-  }
+void EngineWrap::ReleaseIfIdle(Napi::Env env) {
+  if (!held_ || !pending_.empty() || !dispose_waiters_.empty()) return;
+  held_ = false;
+  if (!disposed_) tsfn_.Unref(env);
+  Unref();
 }
 
 Napi::Value EngineWrap::Metadata(const Napi::CallbackInfo& info) {
@@ -176,7 +175,8 @@ Napi::Value EngineWrap::Run(const Napi::CallbackInfo& info) {
     return Rejected(env, ErrorCode::Overloaded,
                     "queue is full (" + std::to_string(batch_config_.max_queue) + " requests); retry later");
   auto deferred = Napi::Promise::Deferred::New(env);
-  Track(env, id, deferred);
+  Hold(env);
+  pending_.emplace(id, deferred);
   return deferred.Promise();
 }
 
@@ -190,7 +190,7 @@ Napi::Value EngineWrap::Cancel(const Napi::CallbackInfo& info) {
   Napi::Promise::Deferred deferred = it->second;
   pending_.erase(it);
   deferred.Reject(info[1]);
-  Untracked(env);
+  ReleaseIfIdle(env);
   return Napi::Boolean::New(env, was_queued);
 }
 
@@ -213,10 +213,7 @@ Napi::Value EngineWrap::Dispose(const Napi::CallbackInfo& info) {
     deferred.Resolve(env.Undefined());
     return deferred.Promise();
   }
-  if (pending_.empty() && dispose_waiters_.empty()) {
-    tsfn_.Ref(env);
-    Ref();
-  }
+  Hold(env);
   dispose_waiters_.push_back(deferred);
   if (!disposing_) {
     disposing_ = true;
@@ -264,7 +261,7 @@ void EngineWrap::FinishDispose(Napi::Env env) {
   for (auto& waiter : dispose_waiters_) waiter.Resolve(env.Undefined());
   dispose_waiters_.clear();
   tsfn_.Release();
-  Unref();
+  ReleaseIfIdle(env);
 }
 
 void EngineWrap::CallJs(Napi::Env env, Napi::Function, EngineWrap* self, Delivery* delivery) {
@@ -275,7 +272,7 @@ void EngineWrap::CallJs(Napi::Env env, Napi::Function, EngineWrap* self, Deliver
   if (owned->closed) {
     self->FinishDispose(env);
   } else {
-    self->Untracked(env);
+    self->ReleaseIfIdle(env);
   }
 }
 

@@ -47,8 +47,10 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
   Napi::Value Dispose(const Napi::CallbackInfo& info);
 
   void Settle(Napi::Env env, Result& result);
-  void Track(Napi::Env env, uint64_t id, Napi::Promise::Deferred deferred);
-  void Untracked(Napi::Env env);
+  // While any promise is pending, the JS object and the thread-safe function are held, so neither the GC nor an
+  // idle event loop can end the engine under a caller. Hold/Release are idempotent transitions.
+  void Hold(Napi::Env env);
+  void ReleaseIfIdle(Napi::Env env);
   void FinishDispose(Napi::Env env);
 
   BatchConfig batch_config_;
@@ -57,6 +59,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
   Tsfn tsfn_;
   std::unordered_map<uint64_t, Napi::Promise::Deferred> pending_;
   std::vector<Napi::Promise::Deferred> dispose_waiters_;
+  bool held_ = false;
   bool disposing_ = false;
   bool disposed_ = false;
   std::atomic<bool> torn_down_{false};

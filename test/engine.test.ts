@@ -73,6 +73,29 @@ describe('backpressure, abort, deadline', () => {
     await engine.dispose();
   });
 
+  it('one signal shared by many requests, aborted while their batch runs: one listener, every promise settles, engine keeps serving', async () => {
+    const engine = new Engine(model, { maxBatchSize: 64 });
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    for (let round = 0; round < 20; round++) {
+      const controller = new AbortController();
+      const all = Promise.allSettled(Array.from({ length: 64 }, () => engine.run(ids(120), null, { signal: controller.signal })));
+      await new Promise((r) => setImmediate(r));
+      controller.abort();
+      for (const s of await all) if (s.status === 'rejected') expect(s.reason).toMatchObject({ code: 'ERR_ABORTED' });
+      // The cancelled batch's results still arrive from the worker while nothing is pending: dropped harmlessly.
+      while (engine.stats().running > 0) await new Promise((r) => setTimeout(r, 1));
+      await new Promise((r) => setTimeout(r, 5));
+      await expect(engine.run(ids(8), null)).resolves.toHaveProperty('outputs.logits');
+    }
+    process.off('warning', onWarning);
+    // DEP0168: an exception escaped a Node-API callback (e.g. a reference released twice).
+    expect(warnings.map((w) => `${w.name} ${(w as { code?: string }).code ?? ''}`)).toEqual([]);
+    expect(engine.stats().pending).toBe(0);
+    await engine.dispose();
+  });
+
   it('a request whose deadline passes while queued is dropped with DeadlineExceededError', async () => {
     const engine = new Engine(model, { maxWaitMs: 100, maxBatchSize: 64 });
     const late = engine.run(ids(8), null, { timeoutMs: 5 });
