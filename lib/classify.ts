@@ -1,10 +1,9 @@
 // Sequence classification: loadClassifier(dir) -> classify(text | text[]).
-import { timingOf, type Engine, type RunOptions, type Timing } from './engine.js';
+import { timingOf, type RunOptions, type Timing } from './engine.js';
 import { invalidOption } from './errors.js';
 import { forTexts } from './inputs.js';
-import { openModel, requireOutput, type LoadOptions, type OpenedModel } from './load.js';
-import { labelList, type ModelDir } from './model-dir.js';
-import type { TextTokenizer } from './tokenize.js';
+import { openModel, Pipeline, requireOutput, type LoadOptions, type OpenedModel } from './load.js';
+import { labelList } from './model-dir.js';
 import { decodeSequence, type SequencePrediction } from './postprocess/sequence.js';
 
 export interface ClassifyOptions extends RunOptions {
@@ -27,17 +26,14 @@ export interface Classification extends SequencePrediction {
   timing: Timing;
 }
 
-export class Classifier {
+export class Classifier extends Pipeline {
   readonly labels: readonly string[];
   readonly multiLabel: boolean;
   readonly temperature: number;
-  readonly engine: Engine;
-  readonly model: ModelDir;
-  readonly tokenizer: TextTokenizer;
   private readonly output: string;
 
   constructor(opened: OpenedModel) {
-    ({ engine: this.engine, model: this.model, tokenizer: this.tokenizer } = opened);
+    super(opened);
     const { config } = this.model;
     this.labels = labelList(config.id2label, `${this.model.dir}/config.json`);
     this.multiLabel = config.problem_type === 'multi_label_classification';
@@ -63,9 +59,6 @@ export class Classifier {
     });
   }
 
-  dispose(): Promise<void> {
-    return this.engine.dispose();
-  }
 }
 
 /** Loads a sequence-classification model folder. Rejects with ModelLoadError saying why it does not fit. */

@@ -17,6 +17,22 @@ export interface OpenedModel {
   engine: Engine;
 }
 
+/** What every task pipeline holds: the folder, its tokenizer and its engine. */
+export abstract class Pipeline {
+  readonly engine: Engine;
+  readonly model: ModelDir;
+  readonly tokenizer: TextTokenizer;
+
+  constructor(opened: OpenedModel) {
+    ({ engine: this.engine, model: this.model, tokenizer: this.tokenizer } = opened);
+  }
+
+  /** Rejects queued work with DisposedError, lets the batch in flight finish, then frees the session. */
+  dispose(): Promise<void> {
+    return this.engine.dispose();
+  }
+}
+
 /** Opens a model folder and hands it to `build`; the engine is freed again if `build` rejects the model. */
 export async function openModel<T>(dir: string, options: LoadOptions, build: (opened: OpenedModel) => T): Promise<T> {
   const model = readModelDir(dir, options.modelFile);

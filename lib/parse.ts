@@ -1,14 +1,13 @@
 // Multi-head models: loadParser(dir) -> parse(text | text[]) answers every head (intent, scenario, slots…) from ONE
 // forward pass. The heads are listed in config.json (docs/model-folders.md).
-import { timingOf, type Engine, type RunOptions, type Timing } from './engine.js';
+import { timingOf, type RunOptions, type Timing } from './engine.js';
 import { checkThreshold, checkTopK } from './classify.js';
 import { ModelLoadError, invalidOption } from './errors.js';
 import { forTexts } from './inputs.js';
-import { openModel, requireOutput, type LoadOptions, type OpenedModel } from './load.js';
-import { labelList, type ModelDir } from './model-dir.js';
+import { openModel, Pipeline, requireOutput, type LoadOptions, type OpenedModel } from './load.js';
+import { labelList } from './model-dir.js';
 import { decodeSequence, type SequencePrediction } from './postprocess/sequence.js';
 import { decodeSpans, wordTags, type SlotSpan } from './postprocess/spans.js';
-import type { TextTokenizer } from './tokenize.js';
 
 /** Head name -> kind, e.g. `{ intent: 'sequence'; slots: 'token' }`, to type what parse returns. */
 export type HeadKinds = Record<string, 'sequence' | 'token'>;
@@ -39,15 +38,12 @@ interface Head {
   temperature: number;
 }
 
-export class Parser<H extends HeadKinds = HeadKinds> {
+export class Parser<H extends HeadKinds = HeadKinds> extends Pipeline {
   readonly heads: readonly Head[];
-  readonly engine: Engine;
-  readonly model: ModelDir;
-  readonly tokenizer: TextTokenizer;
   private readonly needsWords: boolean;
 
   constructor(opened: OpenedModel) {
-    ({ engine: this.engine, model: this.model, tokenizer: this.tokenizer } = opened);
+    super(opened);
     this.heads = readHeads(opened);
     this.needsWords = this.heads.some((h) => h.kind === 'token');
   }
@@ -98,10 +94,6 @@ export class Parser<H extends HeadKinds = HeadKinds> {
 
   private sequenceHeads(): string {
     return this.heads.filter((h) => h.kind === 'sequence').map((h) => h.name).join(', ');
-  }
-
-  dispose(): Promise<void> {
-    return this.engine.dispose();
   }
 }
 

@@ -1,10 +1,9 @@
 // Token classification: loadTagger(dir) -> tagSlots(text | text[]) -> BIO spans with offsets into the text.
-import { timingOf, type Engine, type RunOptions, type Timing } from './engine.js';
+import { timingOf, type RunOptions, type Timing } from './engine.js';
 import { forTexts } from './inputs.js';
-import { openModel, requireOutput, type LoadOptions, type OpenedModel } from './load.js';
-import { labelList, type ModelDir } from './model-dir.js';
+import { openModel, Pipeline, requireOutput, type LoadOptions, type OpenedModel } from './load.js';
+import { labelList } from './model-dir.js';
 import { decodeSpans, wordTags, type SlotSpan } from './postprocess/spans.js';
-import type { TextTokenizer } from './tokenize.js';
 
 export interface Tagging {
   slots: SlotSpan[];
@@ -13,15 +12,12 @@ export interface Tagging {
   timing: Timing;
 }
 
-export class Tagger {
+export class Tagger extends Pipeline {
   readonly labels: readonly string[];
-  readonly engine: Engine;
-  readonly model: ModelDir;
-  readonly tokenizer: TextTokenizer;
   private readonly output: string;
 
   constructor(opened: OpenedModel) {
-    ({ engine: this.engine, model: this.model, tokenizer: this.tokenizer } = opened);
+    super(opened);
     this.labels = labelList(this.model.config.id2label, `${this.model.dir}/config.json`);
     this.output = requireOutput(opened, { name: 'logits', rank: 3, classes: this.labels.length, orOnly: true });
   }
@@ -36,10 +32,6 @@ export class Tagger {
       const tags = windows.flatMap((w, i) => wordTags(outs[i].outputs[this.output].data, this.labels.length, w.firstTokens, this.labels));
       return { slots: decodeSpans(text, words, tags), windows: windows.length, timing: timingOf(outs) };
     });
-  }
-
-  dispose(): Promise<void> {
-    return this.engine.dispose();
   }
 }
 

@@ -2,27 +2,20 @@
 // engine runs them alone or batched with texts of other lengths: padding must not change any result.
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadClassifier, type Classifier } from '../lib/index.js';
+import { openModel, type OpenedModel } from '../lib/load.js';
 import { classifierFixtures, fixture, maxAbsDiff, sampleTexts } from './helpers.js';
 
 const TOLERANCE = 1e-4;
 
 describe.each([...classifierFixtures, 'tiny-bert-tagger', 'tiny-joint', 'tiny-consolidated'])('parity with ONNX Runtime: %s', (name) => {
   let session: ort.InferenceSession;
-  let clf: Classifier;
+  let clf: OpenedModel; // tokenizer + engine alone: run raw ids, read every output of every model kind
   beforeAll(async () => {
     session = await ort.InferenceSession.create(`${fixture(name)}/model.onnx`);
-    // The classifier is only used for its tokenizer and engine: run raw ids, read every output.
-    const { readModelDir } = await import('../lib/model-dir.js');
-    const { TextTokenizer } = await import('../lib/tokenize.js');
-    const { Engine } = await import('../lib/engine.js');
-    const model = readModelDir(fixture(name));
-    const tokenizer = new TextTokenizer(model);
-    const engine = new Engine(model.modelPath, { padId: tokenizer.padId, maxBatchSize: 64, maxWaitMs: 20 });
-    clf = { tokenizer, engine, dispose: () => engine.dispose() } as unknown as Classifier;
+    clf = await openModel(fixture(name), { maxBatchSize: 64, maxWaitMs: 20 }, (opened) => opened);
   });
   afterAll(async () => {
-    await clf.dispose();
+    await clf.engine.dispose();
     await session.release();
   });
 
