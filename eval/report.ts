@@ -1,0 +1,93 @@
+// An evaluation result as markdown (stdout) and as JSON (--json).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ClassificationMetrics, CompareReport, EvalResult } from './types.js';
+
+export const pct = (x: number, digits = 2) => (Number.isFinite(x) ? `${(100 * x).toFixed(digits)} %` : 'n/a');
+export const fixed = (x: number | undefined, digits = 4) => (x !== undefined && Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
+export const sci = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? x.toExponential(2) : 'n/a');
+export const megabytes = (bytes: number) => (bytes / 1e6).toFixed(1);
+
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]) => `| ${cells.map((c) => c.replaceAll('|', '\\|')).join(' | ')} |`;
+  return [line(header), `|${header.map(() => '---').join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+export function markdownReport(r: EvalResult): string {
+  const c = r.classification;
+  const { latency, throughput } = r.timing;
+  const lines = [
+    `## ${r.task} / ${r.split}: ${r.model.name} (${path.basename(r.model.file)}, ${megabytes(r.model.bytes)} MB)`,
+    '',
+    `${r.n} examples, provider ${r.provider}${r.maxBatchSize ? `, max batch ${r.maxBatchSize}` : ''}, ${c.ece.temperature === 1 ? 'no fitted temperature in config.json' : `fitted temperature ${c.ece.temperature} (config.json)`}, ${r.date}`,
+    '',
+    table(
+      ['metric', 'value'],
+      [
+        ['accuracy', pct(c.accuracy)],
+        ['macro-F1', fixed(c.macroF1)],
+        [c.aurocKind === 'binary' ? `AUROC (score of ${c.aurocPositive})` : 'AUROC (macro one-vs-rest)', fixed(c.auroc)],
+        [`ECE (${c.ece.bins} bins), before: temperature 1`, fixed(c.ece.before)],
+        [`ECE (${c.ece.bins} bins), after: temperature ${fixed(c.ece.temperature, 3)}`, fixed(c.ece.after)],
+        [`latency p50 / p99, batch 1 (${latency.n} sequential calls)`, `${fixed(latency.p50Ms, 2)} / ${fixed(latency.p99Ms, 2)} ms`],
+        [`throughput (${throughput.n} texts submitted at once)`, `${throughput.textsPerSecond.toFixed(0)} texts/s (${throughput.seconds.toFixed(2)} s)`],
+      ],
+    ),
+    '',
+    ...classificationSections(c),
+    ...(r.compare ? compareSection(r.compare) : []),
+  ];
+  return lines.join('\n') + '\n';
+}
+
+function classificationSections(c: ClassificationMetrics): string[] {
+  return [
+    '### Per class',
+    '',
+    table(
+      ['class', 'precision', 'recall', 'F1', 'support'],
+      c.perClass.map((s) => [s.label, fixed(s.precision), fixed(s.recall), fixed(s.f1), String(s.support)]),
+    ),
+    '',
+    '### Confusion matrix (rows: gold, columns: predicted)',
+    '',
+    table(['gold \\ predicted', ...c.labels], c.confusion.map((row, g) => [c.labels[g], ...row.map(String)])),
+    '',
+    '### Accuracy vs coverage (abstain when the calibrated top score is below the threshold)',
+    '',
+    table(
+      ['target coverage', 'coverage', 'kept', 'threshold', 'accuracy on kept'],
+      c.coverage.map((p) => [pct(p.target, 0), pct(p.coverage, 1), String(p.kept), fixed(p.threshold), pct(p.accuracy)]),
+    ),
+    '',
+  ];
+}
+
+function compareSection(cmp: CompareReport): string[] {
+  const out = [
+    '### Engine vs Python ONNX Runtime',
+    '',
+    `${cmp.file}${cmp.pythonModel ? ` (Python ran ${cmp.pythonModel})` : ''}`,
+    '',
+    table(
+      ['rows', 'argmax agreement', 'disagreements', 'max abs prob diff (T = 1)', 'max abs logit diff (centred)', 'gold labels that differ'],
+      [[String(cmp.n), pct(cmp.agreement), String(cmp.n - cmp.agree), sci(cmp.maxProbDiff), sci(cmp.maxLogitDiff), String(cmp.goldMismatch)]],
+    ),
+    '',
+  ];
+  if (cmp.disagreements.length) {
+    out.push(
+      table(
+        ['index', 'engine', 'python', 'text'],
+        cmp.disagreements.map((d) => [String(d.index), d.engine, d.python, d.text.length > 90 ? `${d.text.slice(0, 87)}...` : d.text]),
+      ),
+      '',
+    );
+  }
+  return out;
+}
+
+export function writeJson(file: string, value: unknown): void {
+  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  writeFileSync(file, JSON.stringify(value, null, 2) + '\n');
+}

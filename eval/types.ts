@@ -1,0 +1,125 @@
+// The shapes an evaluation run produces: what tasks return, what report.ts prints and --json writes.
+import type { ClassScores, CoveragePoint, ReliabilityBin } from './metrics.js';
+
+export interface ModelInfo {
+  dir: string;
+  /** manifest.json's name, else the folder's name. */
+  name: string;
+  /** The ONNX file the engine ran. */
+  file: string;
+  bytes: number;
+  sha256: string;
+  /** id2label, in class-id order. */
+  labels: string[];
+  /** The calibration temperature from config.json (1 when it has none). */
+  temperature: number;
+}
+
+export interface DataInfo {
+  dir: string;
+  files: { file: string; sha256: string }[];
+}
+
+export interface ClassificationMetrics {
+  /** The task's labels; every per-class array and the confusion matrix follow this order. */
+  labels: string[];
+  accuracy: number;
+  macroF1: number;
+  /** Binary: the positive class's score. Multiclass: mean one-vs-rest over the classes present in the gold labels. */
+  auroc: number;
+  aurocKind: 'binary' | 'macro-ovr';
+  aurocPositive?: string;
+  perClass: (ClassScores & { label: string })[];
+  /** confusion[gold][predicted]. */
+  confusion: number[][];
+  /** Top-class ECE with temperature 1 ("before") and with the model's fitted temperature ("after"). */
+  ece: { before: number; after: number; temperature: number; bins: number };
+  reliability: { before: ReliabilityBin[]; after: ReliabilityBin[] };
+  /** Accuracy when abstaining below a threshold (on the calibrated score) at set coverage levels. */
+  coverage: (CoveragePoint & { target: number })[];
+  /** The same at every 1 % of coverage, for plotting. */
+  coverageCurve: (CoveragePoint & { target: number })[];
+}
+
+export interface TimingReport {
+  /** Sequential single-text calls (batch 1). */
+  latency: { n: number; p50Ms: number; p99Ms: number; meanMs: number };
+  /** Every text submitted at once; the engine batches them. */
+  throughput: { n: number; seconds: number; textsPerSecond: number };
+}
+
+export interface CompareReport {
+  file: string;
+  /** The model path the Python run recorded, if any. */
+  pythonModel?: string;
+  /** Sentences present in both. */
+  n: number;
+  agree: number;
+  agreement: number;
+  /** Rows whose gold label in the Python file differs from ours: non-zero means the two runs read different rows. */
+  goldMismatch: number;
+  /** max |softmax(python logits) - engine probabilities at temperature 1|, when the file has logits. */
+  maxProbDiff?: number;
+  /** max |centred python logits - centred engine log-probabilities| (logits up to a per-row constant). */
+  maxLogitDiff?: number;
+  disagreements: { index: number; text: string; engine: string; python: string }[];
+}
+
+export interface EvalResult {
+  task: string;
+  split: string;
+  n: number;
+  date: string;
+  command: string;
+  provider: string;
+  /** --max-batch-size, when given. */
+  maxBatchSize?: number;
+  data: DataInfo;
+  model: ModelInfo;
+  classification: ClassificationMetrics;
+  timing: TimingReport;
+  compare?: CompareReport;
+}
+
+/** One evaluated example, in data order: what --compare needs. */
+export interface EvalRow {
+  text: string;
+  gold: number;
+  /** The engine's probabilities at temperature 1, in the model's label order. */
+  modelProbs: number[];
+}
+
+export interface EvalRun {
+  result: EvalResult;
+  rows: EvalRow[];
+}
+
+export interface TaskContext {
+  modelDir: string;
+  /** Another ONNX file for the same folder (LoadOptions.modelFile). */
+  modelFile?: string;
+  /** --data: the data root or the task's own folder; default ../shared/data from the repo root. */
+  data?: string;
+  split: string;
+  /** Evaluate only the first `limit` examples. */
+  limit?: number;
+  /** Engine cap on one model run (default: the engine's); 1 makes every result independent of its neighbours. */
+  maxBatchSize?: number;
+  /** How many texts the batch-1 latency pass times. */
+  latencyTexts: number;
+  /** Progress lines (stderr in the CLI). */
+  log: (line: string) => void;
+  /** The command line, recorded in the result. */
+  command: string;
+}
+
+/** One benchmark: how to read its data and how to predict with the engine. Registered in tasks/index.ts. */
+export interface EvalTask {
+  name: string;
+  description: string;
+  splits: readonly string[];
+  defaultSplit: string;
+  /** A published reference accuracy for the README table, if there is one. */
+  reference?: { name: string; accuracy: number; source: string };
+  evaluate(ctx: TaskContext): Promise<EvalRun>;
+}
