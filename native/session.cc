@@ -93,6 +93,7 @@ void Session::AppendProvider(Ort::SessionOptions& options) {
 }
 
 Session::Session(const SessionConfig& config) : config_(config) {
+  Ort::Env& env = SharedEnv();  // first: appending a provider already logs through the environment
   Ort::SessionOptions options;
   options.SetGraphOptimizationLevel(config_.optimization);
   if (config_.intra_op_threads > 0) options.SetIntraOpNumThreads(config_.intra_op_threads);
@@ -101,7 +102,7 @@ Session::Session(const SessionConfig& config) : config_(config) {
   AppendProvider(options);
 
   try {
-    session_ = std::make_unique<Ort::Session>(SharedEnv(), config_.model_path.c_str(), options);
+    session_ = std::make_unique<Ort::Session>(env, config_.model_path.c_str(), options);
   } catch (const Ort::Exception& e) {
     std::string what = e.what();
     if (config_.provider != "cpu" && (what.find("provider") != std::string::npos || what.find(".so") != std::string::npos))
