@@ -88,7 +88,7 @@ function panelSvg(panel: ChartPanel, w: number, h: number): string {
     out.push(frame(plot), `<text x="${plot.x + plot.w / 2}" y="${plot.y + plot.h / 2}" text-anchor="middle" fill="#888">no data</text>`);
     return out.join('');
   }
-  const yAxis = makeAxis(kind === 'bar' && !panel.yLog ? [0, ...ys] : ys, !!panel.yLog);
+  const yAxis = makeAxis(kind === 'bar' && !panel.yLog ? [0, ...ys] : ys, !!panel.yLog, kind === 'bar');
   const toY = (v: number) => plot.y + plot.h - yAxis.scale(v, plot.h);
   out.push(...yAxis.ticks.map((t) => {
     const y = toY(t).toFixed(1);
@@ -159,24 +159,25 @@ function frame(r: Rect): string {
   return `<rect x="${r.x}" y="${r.y}" width="${r.w}" height="${r.h}" fill="none" stroke="#555"/>`;
 }
 
-function makeAxis(values: number[], log: boolean): Axis {
+/** `fromDecade`: a log axis starts at the decade below the data, so bars drawn from it have comparable lengths. */
+function makeAxis(values: number[], log: boolean, fromDecade = false): Axis {
   let lo = Math.min(...values);
   let hi = Math.max(...values);
   if (log) {
-    // The data's own range (padded 5 % in log space); grid at decades, plus 2x and 5x when few decades are shown.
-    let a = Math.log10(lo);
+    // The data's own range (padded 5 % in log space); grid at decades, and at finer multiples when few are shown.
+    let a = fromDecade ? Math.floor(Math.log10(lo)) : Math.log10(lo);
     let b = Math.log10(hi);
     if (a === b) [a, b] = [a - 0.5, b + 0.5];
     const pad = (b - a) * 0.05;
-    const min = 10 ** (a - pad);
+    const min = fromDecade ? 10 ** a : 10 ** (a - pad);
     const max = 10 ** (b + pad);
-    const multiples = b - a <= 3 ? [1, 2, 5] : [1];
+    const multiples = b - a <= 1.2 ? [1, 1.5, 2, 3, 5, 7] : b - a <= 3 ? [1, 2, 5] : [1];
     const ticks: number[] = [];
     for (let d = Math.floor(a); d <= Math.ceil(b); d++) for (const m of multiples) ticks.push(Number((m * 10 ** d).toPrecision(6)));
     const inside = ticks.filter((t) => t >= min && t <= max);
     return {
       min, max, log,
-      ticks: inside.length >= 2 ? inside : [10 ** a, 10 ** b],
+      ticks: inside.length >= 2 ? inside : [min, max],
       scale: (v, len) => (Math.log10(v / min) / Math.log10(max / min)) * len,
     };
   }

@@ -1,0 +1,33 @@
+// The bench's PNG: per model, latency percentiles at batch 1 and requests/s and p99 against concurrent callers.
+import { renderPng, type ChartPanel, type Series } from '../report/chart.js';
+import { SUBJECT_MBS1 } from './ablations.js';
+import type { BenchResult, ThroughputRow } from './results.js';
+
+export function benchPanels(result: BenchResult, workload = 'medium'): ChartPanel[] {
+  const models = [...new Set([...result.latency, ...result.throughput].map((r) => r.model))];
+  return models.flatMap((model): ChartPanel[] => {
+    const lat = result.latency.filter((r) => r.model === model && r.workload === workload);
+    const load = result.throughput.filter((r) => r.model === model);
+    // One order for every panel (series colours follow it); the throughput-only ablation goes last.
+    const subjects = [...new Set([...lat, ...load].map((r) => r.subject))].sort((a, b) => Number(a === SUBJECT_MBS1) - Number(b === SUBJECT_MBS1));
+    const curve = (value: (r: ThroughputRow) => number): Series[] =>
+      subjects.filter((s) => load.some((r) => r.subject === s))
+        .map((s) => ({ name: s, points: load.filter((r) => r.subject === s).map((r): [number, number] => [r.concurrency, value(r)]) }));
+    return [
+      {
+        title: `${model}: latency at batch 1 (${workload})`, xLabel: 'percentile (100 = max)', yLabel: 'ms (log)', kind: 'bar', yLog: true,
+        series: subjects.flatMap((s) => lat.filter((r) => r.subject === s))
+          .map((r) => ({ name: r.subject, points: [[50, r.p50], [90, r.p90], [99, r.p99], [100, r.max]] })),
+      },
+      { title: `${model}: throughput`, xLabel: 'concurrent callers', yLabel: 'requests/s', xLog: true, series: curve((r) => r.rps) },
+      { title: `${model}: p99 under load`, xLabel: 'concurrent callers', yLabel: 'p99 ms', xLog: true, yLog: true, series: curve((r) => r.p99) },
+    ];
+  });
+}
+
+export async function plot(result: BenchResult, file: string): Promise<boolean> {
+  const panels = benchPanels(result);
+  if (panels.length === 0) return false;
+  await renderPng(panels, file, { columns: 3, width: 1800 });
+  return true;
+}

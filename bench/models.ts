@@ -1,0 +1,53 @@
+// Which ONNX files this run measures; absent ones (models still being trained) are skipped with a note.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+export interface ModelTarget {
+  /** Row label, e.g. 'sentiment-minilm-l6 int8'. */
+  name: string;
+  /** The Hugging Face style folder: config.json, tokenizer.json (the ONNX file may live elsewhere). */
+  dir: string;
+  modelFile: string;
+  /** Which runs measure it: the tiny fixture only --quick, the big exports only the full run. */
+  runs: 'quick' | 'full' | 'both';
+}
+
+export interface SkippedModel {
+  name: string;
+  reason: string;
+}
+
+export interface ModelChoice {
+  targets: ModelTarget[];
+  skipped: SkippedModel[];
+}
+
+/** fp32 exports that may sit beside the committed int8 model (they are git-ignored). */
+const FP32_CANDIDATES = ['models/sentiment-minilm-l6/model_fp32.onnx', 'models/.work/minilm/model_fp32.onnx'];
+
+export function chooseModels(root: string, options: { quick: boolean; fp32?: string; only?: string[] }): ModelChoice {
+  const sentiment = path.join(root, 'models/sentiment-minilm-l6');
+  const fp32 = options.fp32 ? path.resolve(options.fp32) : FP32_CANDIDATES.map((f) => path.join(root, f)).find((f) => existsSync(f));
+  const joint = path.join(root, 'models/snips-joint-minilm');
+  const candidates: (ModelTarget & { missing?: string })[] = [
+    { name: 'tiny-bert (fixture)', dir: path.join(root, 'test/fixtures/tiny-bert'), modelFile: path.join(root, 'test/fixtures/tiny-bert/model.onnx'), runs: 'quick' },
+    { name: 'sentiment-minilm-l6 int8', dir: sentiment, modelFile: path.join(sentiment, 'model.onnx'), runs: 'both' },
+    {
+      name: 'sentiment-minilm-l6 fp32', dir: sentiment, modelFile: fp32 ?? path.join(sentiment, 'model_fp32.onnx'),
+      runs: options.fp32 ? 'both' : 'full',
+      missing: fp32 ? undefined : `no fp32 export found (looked for ${FP32_CANDIDATES.join(', ')}; pass --fp32 <file>)`,
+    },
+    { name: 'snips-joint-minilm', dir: joint, modelFile: path.join(joint, 'model.onnx'), runs: 'full' },
+  ];
+  const choice: ModelChoice = { targets: [], skipped: [] };
+  for (const { missing, ...c } of candidates) {
+    const named = options.only?.length ? options.only.some((o) => c.name.includes(o)) : undefined;
+    if (named === false) continue;
+    const absent = missing ?? [c.modelFile, path.join(c.dir, 'config.json'), path.join(c.dir, 'tokenizer.json')].find((f) => !existsSync(f));
+    const thisRun = options.quick ? 'quick' : 'full';
+    if (absent) choice.skipped.push({ name: c.name, reason: missing ?? `missing ${path.relative(root, absent)}` });
+    else if (!named && c.runs !== 'both' && c.runs !== thisRun) choice.skipped.push({ name: c.name, reason: `measured in the ${c.runs} run only` });
+    else choice.targets.push(c);
+  }
+  return choice;
+}

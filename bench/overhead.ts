@@ -1,0 +1,64 @@
+// Engine overhead: Engine.run(ids) against a bare ONNX Runtime C++ Run on identical tensors (bench/native).
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { measureLatency, type LatencyBudget } from './latency.js';
+import type { ModelView } from './model-view.js';
+import { engineFromIds } from './peers/engine.js';
+import type { ThreadSettings } from './peers/subject.js';
+import type { OverheadRow } from './results.js';
+import type { Percentiles } from './stats.js';
+import type { Workload } from './workloads.js';
+
+interface BareOutput {
+  seqLen: number;
+  iterations: number;
+  ortVersion: string;
+  runMs: Omit<Percentiles, 'samples'> & { min: number };
+  copyMs: Omit<Percentiles, 'samples'> & { min: number };
+}
+
+/** build/Release/ort_bare_bench, or build/ort_bare_bench where cmake-js leaves executables; null if not built. */
+export function findBareBench(root: string): string | null {
+  return ['build/Release/ort_bare_bench', 'build/ort_bare_bench'].map((f) => path.join(root, f)).find((f) => existsSync(f)) ?? null;
+}
+
+/**
+ * The first item of the workload, run one request at a time through the engine (tinybench) and then, the same
+ * number of times, through the bare C++ program with the same ids, threads and spinning.
+ */
+export async function measureOverhead(bin: string, model: ModelView, work: Workload, threads: ThreadSettings, budget: LatencyBudget): Promise<OverheadRow> {
+  const item = work.items[0];
+  const subject = engineFromIds(model, threads);
+  let engine: Percentiles;
+  try {
+    engine = await measureLatency(subject, [item], budget);
+  } finally {
+    await subject.close();
+  }
+  const iterations = Math.max(20, engine.samples);
+  const warmup = Math.max(5, Math.round(iterations / 10));
+  const args = [model.target.modelFile, '1', String(item.ids.length), String(iterations), String(threads.intraOpThreads),
+    '--ids', Array.from(item.ids).join(','), '--warmup', String(warmup), '--spinning', threads.allowSpinning ? '1' : '0'];
+  const bare = JSON.parse(await run(bin, args)) as BareOutput;
+  return {
+    model: model.target.name,
+    workload: work.name,
+    tokens: item.ids.length,
+    threads: threads.intraOpThreads,
+    allowSpinning: threads.allowSpinning,
+    bare: { ...bare.runMs, samples: bare.iterations },
+    engine,
+    overheadPct: ((engine.p50 - bare.runMs.p50) / bare.runMs.p50) * 100,
+    copyUs: bare.copyMs.p50 * 1000,
+  };
+}
+
+function run(bin: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(bin, args, { maxBuffer: 1 << 20, timeout: 300_000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${path.basename(bin)} failed: ${stderr.trim() || err.message}`));
+      else resolve(stdout);
+    });
+  });
+}

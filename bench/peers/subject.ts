@@ -1,0 +1,39 @@
+// What every in-process contestant looks like to the latency and throughput loops.
+import type { Item } from '../workloads.js';
+
+export interface Subject {
+  /** Row label: 'engine', 'engine (ids)', 'onnxruntime-node', 'transformers.js', … */
+  readonly name: string;
+  /** 'text': the call tokenizes (end to end); 'ids': it is fed pre-tokenized ids. Ratios only compare like with like. */
+  readonly input: 'text' | 'ids';
+  /** One request for one item; resolves to the batch size it ran in where the subject knows it. */
+  call(item: Item): Promise<number | undefined>;
+  close(): Promise<void>;
+}
+
+/** Thread settings every contestant gets, so the comparison is between runtimes, not configurations. */
+export interface ThreadSettings {
+  intraOpThreads: number;
+  allowSpinning: boolean;
+}
+
+/** The same settings as ONNX Runtime session options, for the peers that create their own sessions. */
+export function ortSessionOptions(threads: ThreadSettings) {
+  return {
+    graphOptimizationLevel: 'all' as const,
+    intraOpNumThreads: threads.intraOpThreads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential' as const,
+    extra: { session: { intra_op: { allow_spinning: threads.allowSpinning ? '1' : '0' } } },
+  };
+}
+
+/** Softmax over the first row of logits, as every contestant's post-processing (the engine's classify does the same). */
+export function softmaxInPlace(logits: Float32Array): Float32Array {
+  let max = -Infinity;
+  for (const v of logits) max = Math.max(max, v);
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += logits[i] = Math.exp(logits[i] - max);
+  for (let i = 0; i < logits.length; i++) logits[i] /= sum;
+  return logits;
+}

@@ -1,0 +1,140 @@
+// Everything measured on one model: latency at batch 1, throughput under N callers, the peers, the C++ floor and
+// (for the main model) the studies of what pays.
+import { bucketingStudy, deriveBatching, deriveCopies, SUBJECT_MBS1, threadStudy, waitStudy, type AblationPlan } from './ablations.js';
+import { measureLatency } from './latency.js';
+import { openModel, type ModelView } from './model-view.js';
+import type { ModelTarget } from './models.js';
+import { measureOverhead } from './overhead.js';
+import { engineFromIds, engineFromText } from './peers/engine.js';
+import { ortNodePeer } from './peers/ort-node.js';
+import { meanTokens, runPython } from './peers/python.js';
+import type { Subject, ThreadSettings } from './peers/subject.js';
+import { transformersJsPeer } from './peers/transformers-js.js';
+import { measureProviders } from './providers.js';
+import type { BenchResult, Settings } from './results.js';
+import { closedLoop } from './throughput.js';
+import { buildWorkloads, type Workload } from './workloads.js';
+
+export interface SuitePlan {
+  settings: Settings;
+  latencyWorkloads: Workload['name'][];
+  /** Workloads whose first item is also run through the bare C++ program. */
+  overheadWorkloads: Workload['name'][];
+  throughputWorkload: Workload['name'];
+  peers: { ortNode: boolean; transformersJs: boolean; python: string | null };
+  bareBench: string | null;
+  /** Run the studies (bucketing, threads, maxWaitMs) and the GPU provider rows on this model. */
+  studies: boolean;
+  log: (message: string) => void;
+}
+
+export async function benchModel(target: ModelTarget, sentences: string[], plan: SuitePlan, result: BenchResult): Promise<void> {
+  const { settings, log } = plan;
+  const threads: ThreadSettings = { intraOpThreads: settings.intraOpThreads, allowSpinning: settings.allowSpinning };
+  const model = openModel(target);
+  if (model.liftedFrom !== null) {
+    result.notes.push(`${target.name}: tokenizer_config caps texts at ${model.liftedFrom} tokens (classify() truncates there); ` +
+      `the bench lifts the cap to ${model.tokenizer.maxTokens} for every contestant so that 'long' means ~128 tokens.`);
+  }
+  const workloads = buildWorkloads(model.tokenizer, sentences, settings.perBucket);
+  const work = (name: Workload['name']) => workloads.find((w) => w.name === name)!;
+  const latencyBudget = { timeMs: settings.latencyMs, warmupMs: Math.min(settings.warmupMs, settings.latencyMs) };
+  const throughputBudget = { durationMs: settings.durationMs, warmupMs: settings.warmupMs };
+
+  log(`${target.name}: loading contestants`);
+  const subjects = await openSubjects(model, threads, plan, result);
+  try {
+    const latencySubjects = subjects.filter((s) => s.name !== SUBJECT_MBS1);
+    for (const name of plan.latencyWorkloads) {
+      for (const subject of latencySubjects) {
+        log(`${target.name}: latency ${name} ${subject.name}`);
+        await attempt(result, `${target.name} ${subject.name} latency`, async () => {
+          const stats = await measureLatency(subject, work(name).items, latencyBudget);
+          result.latency.push({ model: target.name, workload: name, subject: subject.name, input: subject.input, tokens: meanTokens(work(name)), engineSpeedup: null, ...stats });
+        });
+      }
+    }
+    const items = work(plan.throughputWorkload).items;
+    // Concurrency outermost: background load drifts, and this spreads the drift over every contestant alike.
+    for (const concurrency of settings.concurrency) {
+      for (const subject of subjects) {
+        log(`${target.name}: ${concurrency} callers ${subject.name}`);
+        await attempt(result, `${target.name} ${subject.name} at ${concurrency} callers`, async () => {
+          const t = await closedLoop(subject, items, concurrency, throughputBudget);
+          if (t.errors) result.notes.push(`${target.name} ${subject.name} at ${concurrency} callers: ${t.errors} errors, first: ${t.firstError}`);
+          result.throughput.push({
+            model: target.name, workload: plan.throughputWorkload, subject: subject.name, input: subject.input, concurrency,
+            rps: t.rps, meanBatch: t.meanBatch, errors: t.errors, engineSpeedup: null,
+            p50: t.p50, p90: t.p90, p99: t.p99, max: t.max, mean: t.mean, samples: t.samples,
+          });
+        });
+      }
+    }
+  } finally {
+    for (const s of subjects) await s.close();
+  }
+
+  if (plan.peers.python) {
+    log(`${target.name}: onnxruntime from Python`);
+    const py = await runPython(plan.peers.python, {
+      model: target.name, modelFile: target.modelFile, workloads, latencyWorkloads: plan.latencyWorkloads,
+      throughputWorkload: plan.throughputWorkload, concurrency: settings.concurrency, latencyMs: settings.latencyMs,
+      warmupMs: settings.warmupMs, durationMs: settings.durationMs, threads,
+    });
+    if (py.ok) result.latency.push(...py.latency), result.throughput.push(...py.throughput);
+    else result.notes.push(`${target.name}: Python peer skipped: ${py.reason}`);
+  }
+
+  if (plan.bareBench) {
+    for (const name of plan.overheadWorkloads) {
+      log(`${target.name}: engine vs bare C++ Run, ${name}`);
+      await attempt(result, `${target.name} overhead ${name}`, async () => {
+        result.overhead.push(await measureOverhead(plan.bareBench!, model, work(name), threads, latencyBudget));
+      });
+    }
+  }
+  result.ablations.push(...deriveBatching(result.throughput, target.name));
+  result.ablations.push(...deriveCopies(result.overhead.filter((o) => o.model === target.name), result.latency));
+
+  if (plan.studies) {
+    const study: AblationPlan = { model, workloads, threads, latency: latencyBudget, throughput: throughputBudget, callers: 64, log };
+    for (const run of [bucketingStudy, threadStudy, waitStudy]) {
+      await attempt(result, `${target.name} ${run.name}`, async () => void result.ablations.push(...(await run(study))));
+    }
+    log(`${target.name}: GPU providers`);
+    await attempt(result, `${target.name} providers`, async () => {
+      result.providers.push(...(await measureProviders(model, work('medium'), threads, latencyBudget, throughputBudget, 64)));
+    });
+  }
+}
+
+/** The engine three ways and the in-process peers; a peer that cannot load becomes a note, not a failure. */
+async function openSubjects(model: ModelView, threads: ThreadSettings, plan: SuitePlan, result: BenchResult): Promise<Subject[]> {
+  const subjects: Subject[] = [
+    engineFromText(model, threads),
+    engineFromIds(model, threads),
+    engineFromText(model, { ...threads, maxBatchSize: 1 }, SUBJECT_MBS1),
+  ];
+  const peers: [string, boolean, () => Promise<Subject>][] = [
+    ['onnxruntime-node', plan.peers.ortNode, () => ortNodePeer(model, threads)],
+    ['transformers.js', plan.peers.transformersJs, () => transformersJsPeer(model, threads)],
+  ];
+  for (const [name, wanted, open] of peers) {
+    if (!wanted) continue;
+    try {
+      subjects.push(await open());
+    } catch (err) {
+      result.notes.push(`${model.target.name}: ${name} skipped: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+  return subjects;
+}
+
+/** Runs one measurement; a failure is recorded as a note and the run goes on. */
+async function attempt(result: BenchResult, what: string, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (err) {
+    result.notes.push(`${what} failed: ${(err as Error).message.split('\n')[0]}`);
+  }
+}

@@ -1,0 +1,126 @@
+// The bench's pipeline on the tiny fixture, for a few hundred ms: well-formed rows, finite ratios, the expected
+// markdown and JSON columns, a PNG. Nothing here asserts speed.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseCli, settingsFor } from '../bench/cli.js';
+import { plot } from '../bench/charts.js';
+import { machineInfo } from '../bench/machine.js';
+import { openModel } from '../bench/model-view.js';
+import { chooseModels } from '../bench/models.js';
+import { findBareBench } from '../bench/overhead.js';
+import { finalize, markdown, writeJson } from '../bench/report.js';
+import type { BenchResult } from '../bench/results.js';
+import { percentile, summarize } from '../bench/stats.js';
+import { benchModel } from '../bench/suite.js';
+import { BUCKETS, buildWorkloads, loadSentences } from '../bench/workloads.js';
+import { fixture } from './helpers.js';
+
+const root = path.resolve(fixture('tiny-bert'), '../../..');
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'bench-test-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('bench pieces', () => {
+  it('parses the command line and sizes a quick run', () => {
+    const o = parseCli(['--quick', '--threads', '1', '--json', 'x.json', '--model', 'int8', '--model', 'fixture']);
+    expect(o).toMatchObject({ quick: true, threads: 1, json: 'x.json', model: ['int8', 'fixture'] });
+    expect(settingsFor(o, 2, 'generated')).toMatchObject({ quick: true, intraOpThreads: 1, allowSpinning: true, concurrency: [1, 8, 64] });
+    expect(() => parseCli(['--threads', '0'])).toThrow(/--threads/);
+    expect(() => parseCli(['--bogus'])).toThrow();
+  });
+
+  it('computes percentiles by interpolation', () => {
+    expect(percentile([1, 2, 3, 4, 5], 50)).toBe(3);
+    expect(percentile([0, 10], 90)).toBeCloseTo(9);
+    expect(summarize([3, 1, 2])).toMatchObject({ p50: 2, max: 3, mean: 2, samples: 3 });
+  });
+
+  it('builds inputs of the target token lengths, from real or generated text', () => {
+    const model = openModel(chooseModels(root, { quick: true, only: ['fixture'] }).targets[0]);
+    for (const source of [loadSentences(), loadSentences('/nonexistent/texts.tsv')]) {
+      const workloads = buildWorkloads(model.tokenizer, source.sentences, 5);
+      expect(workloads.map((w) => w.name)).toEqual(['short', 'medium', 'long', 'mixed']);
+      for (const w of workloads.slice(0, 3)) {
+        const [lo, hi] = BUCKETS[w.name as keyof typeof BUCKETS];
+        for (const item of w.items) {
+          expect(item.ids.length).toBeGreaterThanOrEqual(Math.min(lo, model.tokenizer.maxTokens));
+          expect(item.ids.length).toBeLessThanOrEqual(Math.min(hi, model.tokenizer.maxTokens));
+        }
+      }
+    }
+  });
+
+  it('skips absent models with a reason', () => {
+    const choice = chooseModels(root, { quick: false, fp32: '/nonexistent/model_fp32.onnx' });
+    expect(choice.skipped.find((s) => s.name.includes('fp32'))?.reason).toMatch(/missing/);
+    expect(choice.skipped.find((s) => s.name.includes('fixture'))?.reason).toMatch(/quick run only/);
+  });
+});
+
+describe('bench pipeline on the tiny fixture', () => {
+  it('produces well-formed rows, finite ratios, markdown, JSON and a PNG', async () => {
+    const target = chooseModels(root, { quick: true, only: ['fixture'] }).targets[0];
+    const settings = { ...settingsFor(parseCli(['--quick', '--threads', '1']), 1, 'generated'), latencyMs: 60, durationMs: 60, warmupMs: 20, perBucket: 6, concurrency: [1, 8] };
+    const result: BenchResult = {
+      startedAt: new Date().toISOString(), elapsedS: 0, machine: machineInfo(), settings,
+      models: [], latency: [], throughput: [], overhead: [], ablations: [], providers: [], targets: [], goals: [], notes: [],
+    };
+    await benchModel(target, loadSentences().sentences, {
+      settings, latencyWorkloads: ['short', 'medium', 'long'], overheadWorkloads: ['medium'], throughputWorkload: 'medium',
+      peers: { ortNode: true, transformersJs: true, python: '/nonexistent/python' }, bareBench: findBareBench(root), studies: true, log: () => {},
+    }, result);
+    finalize(result);
+
+    const subjects = ['engine', 'engine (ids)', 'onnxruntime-node', 'transformers.js'];
+    for (const workload of ['short', 'medium', 'long']) {
+      expect(result.latency.filter((r) => r.workload === workload).map((r) => r.subject)).toEqual(subjects);
+    }
+    for (const r of result.latency) {
+      expect(r.samples).toBeGreaterThanOrEqual(5);
+      for (const v of [r.p50, r.p90, r.p99, r.max]) expect(Number.isFinite(v) && v > 0).toBe(true);
+      expect(r.p50 <= r.p99 && r.p99 <= r.max).toBe(true);
+      if (!r.subject.startsWith('engine')) expect(Number.isFinite(r.engineSpeedup)).toBe(true);
+    }
+    expect(result.throughput.map((r) => `${r.concurrency} ${r.subject}`)).toEqual(
+      [1, 8].flatMap((c) => ['engine', 'engine (ids)', 'engine (maxBatchSize 1)', 'onnxruntime-node', 'transformers.js'].map((s) => `${c} ${s}`)));
+    for (const r of result.throughput) {
+      expect(r.errors).toBe(0);
+      expect(Number.isFinite(r.rps) && r.rps > 0).toBe(true);
+      if (r.subject !== 'engine' && r.subject !== 'engine (ids)') expect(Number.isFinite(r.engineSpeedup)).toBe(true);
+    }
+    expect(result.notes.some((n) => n.includes('Python peer skipped'))).toBe(true);
+    expect(result.ablations.map((a) => a.study)).toEqual(expect.arrayContaining(
+      ['batching: maxBatchSize', 'length bucketing (mixed lengths, ids)', 'threads: batch 1', 'threads: under load', 'batching: maxWaitMs']));
+    expect(result.providers.map((p) => p.provider)).toEqual(['cuda', 'tensorrt']);
+    expect(result.targets).toHaveLength(3);
+    if (findBareBench(root)) {
+      expect(result.overhead).toHaveLength(1);
+      expect(Number.isFinite(result.overhead[0].overheadPct)).toBe(true);
+    }
+    expect(result.notes.filter((n) => n.includes('failed'))).toEqual([]);
+
+    const md = markdown(result);
+    for (const header of ['| model | workload | tokens | p50 ms | p99 ms | p50 < 10 ms | p99 < 10 ms |',
+      '| model | workload | tokens | subject | input | p50 | p90 | p99 | max | n | engine speedup (p50) |',
+      '| model | callers | subject | input | req/s | p50 ms | p99 ms | mean batch | engine speedup (req/s) |',
+      '| study | model | config | workload | callers | p50 ms | p99 ms | req/s | mean batch | vs baseline |',
+      '| goal | model | measured | target | met |']) {
+      expect(md).toContain(header);
+    }
+    expect(md).toMatch(/\| CPU \| .+ \|/);
+    expect(md).toMatch(/\| SIMD \| /);
+
+    const json = path.join(tmp, 'b.json');
+    writeJson(result, json);
+    const parsed = JSON.parse(readFileSync(json, 'utf8'));
+    expect(Object.keys(parsed)).toEqual(['startedAt', 'elapsedS', 'machine', 'settings', 'models', 'latency', 'throughput',
+      'overhead', 'ablations', 'providers', 'targets', 'goals', 'notes']);
+    expect(Object.keys(parsed.machine)).toEqual(expect.arrayContaining(['cpuModel', 'simd', 'node', 'ortEngine', 'ortNode']));
+    expect(Object.keys(parsed.throughput[0])).toEqual(expect.arrayContaining(['model', 'subject', 'concurrency', 'rps', 'p99', 'engineSpeedup']));
+
+    const png = path.join(tmp, 'b.png');
+    expect(await plot(result, png)).toBe(true);
+    expect(readFileSync(png).subarray(1, 4).toString()).toBe('PNG');
+  });
+});
