@@ -39,6 +39,7 @@ export interface NativeEngineOptions {
   maxQueue?: number;
   maxTokens?: number;
   lengthBucketing?: boolean;
+  workers?: number;
 }
 
 export interface NativeEngine {

@@ -24,6 +24,11 @@ export interface EngineOptions {
   maxQueue?: number;
   /** Sort each round by length so short texts are not padded to long ones. Default true. */
   lengthBucketing?: boolean;
+  /**
+   * Worker threads, each running its own batch, so several batches are in flight. Default 1. With more than one
+   * and no `intraOpThreads`, each run gets cores / workers threads.
+   */
+  workers?: number;
 }
 
 export interface RunOptions {

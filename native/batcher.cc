@@ -7,7 +7,8 @@ namespace engine {
 
 Batcher::Batcher(const BatchConfig& config, RunFn run, DeliverFn deliver, ClosedFn closed)
     : config_(config), run_(std::move(run)), deliver_(std::move(deliver)), closed_(std::move(closed)) {
-  worker_ = std::thread([this] { Loop(); });
+  live_workers_ = config_.workers;
+  for (size_t i = 0; i < config_.workers; ++i) workers_.emplace_back([this] { Loop(); });
 }
 
 Batcher::~Batcher() {
@@ -46,7 +47,9 @@ std::vector<uint64_t> Batcher::Close() {
 }
 
 void Batcher::Join() {
-  if (worker_.joinable() && worker_.get_id() != std::this_thread::get_id()) worker_.join();
+  for (std::thread& worker : workers_) {
+    if (worker.joinable() && worker.get_id() != std::this_thread::get_id()) worker.join();
+  }
 }
 
 BatcherStats Batcher::Stats() {
@@ -64,13 +67,18 @@ void Batcher::Loop() {
       wake_.wait(lock, [this] { return closing_ || !queue_.empty(); });
       if (closing_ && queue_.empty()) break;
       round = TakeRound(lock);
-      stats_.running = round.size();
+      stats_.running += round.size();
     }
     RunRound(round);
     std::lock_guard<std::mutex> lock(mutex_);
-    stats_.running = 0;
+    stats_.running -= round.size();
   }
-  closed_();
+  bool last;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    last = --live_workers_ == 0;
+  }
+  if (last) closed_();
 }
 
 // Takes up to maxBatchSize requests, FIFO, after letting the first one wait up to maxWaitMs for company.

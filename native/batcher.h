@@ -1,4 +1,5 @@
-// The dynamic batcher: a bounded queue and one worker thread that forms length-bucketed batches and runs them.
+// The dynamic batcher: a bounded queue and worker threads (one by default) that form length-bucketed batches and
+// run them; with several workers, several batches are in flight on the (thread-safe) session.
 // It knows nothing of Node-API or of the model: it is handed a run function and a delivery function.
 #pragma once
 
@@ -57,7 +58,8 @@ class Batcher {
   std::deque<std::unique_ptr<Request>> queue_;
   bool closing_ = false;
   BatcherStats stats_;
-  std::thread worker_;
+  std::vector<std::thread> workers_;
+  size_t live_workers_ = 0;  // the last worker to leave reports closed_
 };
 
 // Splits requests (sorted by length) into batches that respect the token budget and keep padding small.

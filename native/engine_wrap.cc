@@ -1,6 +1,8 @@
 #include "engine_wrap.h"
 
+#include <algorithm>
 #include <chrono>
+#include <thread>
 
 namespace engine {
 namespace {
@@ -88,7 +90,13 @@ EngineWrap::EngineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Engine
       throw EngineError(ErrorCode::InvalidOption, "new Engine(modelPath, options): modelPath must be a string");
     Napi::Object options = info.Length() > 1 && info[1].IsObject() ? info[1].As<Napi::Object>() : Napi::Object::New(env);
     batch_config_ = ParseBatchConfig(options);
-    session_ = std::make_unique<Session>(ParseSessionConfig(info[0].As<Napi::String>().Utf8Value(), options));
+    SessionConfig session_config = ParseSessionConfig(info[0].As<Napi::String>().Utf8Value(), options);
+    if (batch_config_.workers > 1 && session_config.intra_op_threads == 0) {
+      // Several batches in flight share the cores rather than each claiming all of them.
+      const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+      session_config.intra_op_threads = static_cast<int>(std::max<size_t>(1, cores / batch_config_.workers));
+    }
+    session_ = std::make_unique<Session>(session_config);
   } catch (const EngineError& e) {
     throw Napi::Error(env, MakeError(env, e.code(), e.what()));
   } catch (const Ort::Exception& e) {

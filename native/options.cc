@@ -75,6 +75,7 @@ BatchConfig ParseBatchConfig(const Napi::Object& o) {
   c.max_wait_ms = Number(o, "maxWaitMs", c.max_wait_ms, 0, 10000, false);
   c.max_queue = (size_t)Number(o, "maxQueue", (double)c.max_queue, 1, 1 << 24, true);
   c.max_tokens = (size_t)Number(o, "maxTokens", (double)c.max_tokens, 1, 1 << 20, true);
+  c.workers = (size_t)Number(o, "workers", (double)c.workers, 1, 64, true);
   if (Has(o, "lengthBucketing")) {
     Napi::Value v = o.Get("lengthBucketing");
     if (!v.IsBoolean()) InvalidOption("lengthBucketing", "a boolean", v);

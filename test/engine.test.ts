@@ -7,14 +7,14 @@ const model = `${fixture('tiny-bert')}/model.onnx`;
 const ids = (n: number) => Int32Array.from({ length: n }, (_, i) => (i === 0 ? 2 : i === n - 1 ? 3 : 100 + ((i * 37) % 1800)));
 
 describe('dynamic batching', () => {
-  it('2,000 concurrent classify calls settle with the same answers as one-by-one calls', async () => {
+  it.each([1, 2])('2,000 concurrent classify calls settle with the same answers as one-by-one calls (workers: %i)', async (workers) => {
     const texts = Array.from({ length: 2000 }, (_, i) => `request ${i} ${'more words '.repeat(i % 13)}`);
     const serial = await loadClassifier(fixture('tiny-bert'), { maxBatchSize: 1 });
     const expected = [];
     for (const t of texts.slice(0, 200)) expected.push(await serial.classify(t));
     await serial.dispose();
 
-    const clf = await loadClassifier(fixture('tiny-bert'), { maxBatchSize: 64 });
+    const clf = await loadClassifier(fixture('tiny-bert'), { maxBatchSize: 64, workers });
     const results = await Promise.all(texts.map((t) => clf.classify(t)));
     expect(Math.max(...results.map((r) => r.timing.batchSize))).toBeGreaterThan(1);
     for (let i = 0; i < expected.length; i++) {
@@ -34,6 +34,19 @@ describe('dynamic batching', () => {
     expect(sizeOf(5)).toBe(5); // the five short ones ran together
     expect(sizeOf(120)).toBe(3); // the three long ones ran together
     expect(engine.stats().batches).toBe(2);
+    await engine.dispose();
+  });
+
+  it('with several workers, several batches are in flight at once', async () => {
+    const engine = new Engine(model, { maxBatchSize: 4, workers: 2 });
+    const all = Promise.all(Array.from({ length: 64 }, () => engine.run(ids(120), null)));
+    let most = 0;
+    for (let spins = 0; spins < 20_000 && most <= 4; spins++) {
+      most = Math.max(most, engine.stats().running);
+      await new Promise((r) => setImmediate(r));
+    }
+    await all;
+    expect(most).toBeGreaterThan(4); // more requests running than one batch can hold
     await engine.dispose();
   });
 });
@@ -108,8 +121,8 @@ describe('backpressure, abort, deadline', () => {
 });
 
 describe('dispose', () => {
-  it('settles every promise in flight (result or DisposedError) and refuses new work', async () => {
-    const engine = new Engine(model, { maxBatchSize: 8 });
+  it.each([1, 3])('settles every promise in flight (result or DisposedError) and refuses new work (workers: %i)', async (workers) => {
+    const engine = new Engine(model, { maxBatchSize: 8, workers });
     const inflight = Array.from({ length: 200 }, (_, i) => engine.run(ids(5 + (i % 50)), null));
     const disposed = engine.dispose();
     const settled = await Promise.allSettled(inflight);
