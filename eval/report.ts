@@ -34,6 +34,7 @@ export function markdownReport(r: EvalResult): string {
       ],
     ),
     '',
+    ...(r.intentSlots ? intentSlotsSection(r.intentSlots) : []),
     ...classificationSections(c),
     ...(r.compare ? compareSection(r.compare) : []),
   ];
@@ -61,6 +62,45 @@ function classificationSections(c: ClassificationMetrics): string[] {
     ),
     '',
   ];
+}
+
+function intentSlotsSection(s: NonNullable<EvalResult['intentSlots']>): string[] {
+  const fields = Object.keys(s.systems[0].accuracy);
+  const hasSlots = s.systems.some((x) => x.slots);
+  const row = (x: (typeof s.systems)[number]) => [
+    x.name,
+    ...fields.map((f) => pct(x.accuracy[f])),
+    ...(hasSlots ? [x.slots ? pct(x.slots.f1) : 'n/a'] : []),
+    pct(x.sentenceAccuracy),
+    `${fixed(x.latency.p50Ms, 2)} / ${fixed(x.latency.p99Ms, 2)}`,
+    x.throughput.textsPerSecond.toFixed(0),
+  ];
+  const out = [
+    `### Systems (same utterances, same run; throughput with ${s.callers} concurrent callers)`,
+    '',
+    table(['system', ...fields.map((f) => `${f} acc`), ...(hasSlots ? ['slot F1'] : []), 'sentence acc', 'p50 / p99 ms (batch 1)', 'texts/s'], s.systems.map(row)),
+    '',
+  ];
+  if (s.systems.length === 2) {
+    const [one, two] = s.systems;
+    const delta = (a: number, b: number) => `${(100 * (a - b)).toFixed(2)} pts`;
+    out.push(
+      `One model vs the two: ${fields.map((f) => `${f} ${delta(one.accuracy[f], two.accuracy[f])}`).join(', ')}` +
+        `${one.slots && two.slots ? `, slot F1 ${delta(one.slots.f1, two.slots.f1)}` : ''}, sentence ${delta(one.sentenceAccuracy, two.sentenceAccuracy)}; ` +
+        `p50 latency ${(one.latency.p50Ms / two.latency.p50Ms).toFixed(2)}x, throughput ${(one.throughput.textsPerSecond / two.throughput.textsPerSecond).toFixed(2)}x.`,
+      '',
+    );
+  }
+  const slots = s.systems[0].slots;
+  if (slots) {
+    out.push(
+      '### Slots per type (first system)',
+      '',
+      table(['slot', 'precision', 'recall', 'F1', 'gold'], Object.entries(slots.perType).map(([t, x]) => [t, fixed(x.precision), fixed(x.recall), fixed(x.f1), String(x.gold)])),
+      '',
+    );
+  }
+  return out;
 }
 
 function compareSection(cmp: CompareReport): string[] {

@@ -1,5 +1,5 @@
 // The shapes an evaluation run produces: what tasks return, what report.ts prints and --json writes.
-import type { ClassScores, CoveragePoint, ReliabilityBin } from './metrics.js';
+import type { ClassScores, CoveragePoint, ReliabilityBin, SpanScores } from './metrics.js';
 
 export interface ModelInfo {
   dir: string;
@@ -65,6 +65,21 @@ export interface CompareReport {
   disagreements: { index: number; text: string; engine: string; python: string }[];
 }
 
+/** One system (a multi-head model, or several single-task models called together) on an intent/slot task. */
+export interface SystemReport {
+  name: string;
+  dirs: string[];
+  /** Accuracy per sequence field (intent, scenario). */
+  accuracy: Record<string, number>;
+  /** Slot spans by exact match on whitespace words (seqeval semantics), with per-type scores. */
+  slots?: SpanScores & { perType: Record<string, SpanScores> };
+  /** Every field right (and, with slots, every span right). */
+  sentenceAccuracy: number;
+  latency: TimingReport['latency'];
+  /** All utterances through `callers` concurrent callers. */
+  throughput: TimingReport['throughput'];
+}
+
 export interface EvalResult {
   task: string;
   split: string;
@@ -79,6 +94,8 @@ export interface EvalResult {
   classification: ClassificationMetrics;
   timing: TimingReport;
   compare?: CompareReport;
+  /** SNIPS / MASSIVE: each system's metrics and timings from the same run (the first is --model). */
+  intentSlots?: { callers: number; systems: SystemReport[] };
 }
 
 /** One evaluated example, in data order: what --compare needs. */
@@ -103,6 +120,8 @@ export interface TaskContext {
   split: string;
   /** Evaluate only the first `limit` examples. */
   limit?: number;
+  /** Single-task model folders to compare --model against (--dual a,b). */
+  dual?: string[];
   /** Engine cap on one model run (default: the engine's); 1 makes every result independent of its neighbours. */
   maxBatchSize?: number;
   /** How many texts the batch-1 latency pass times. */

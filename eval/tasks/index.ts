@@ -3,9 +3,10 @@
 // single-label tasks) and list it here.
 import { EvalError } from '../data.js';
 import type { EvalTask } from '../types.js';
+import { massive, snips } from './intent-slots.js';
 import { sst2 } from './sst2.js';
 
-export const TASKS: Readonly<Record<string, EvalTask>> = { sst2 };
+export const TASKS: Readonly<Record<string, EvalTask>> = { sst2, snips, massive };
 
 export function findTask(name: string): EvalTask {
   const task = Object.hasOwn(TASKS, name) ? TASKS[name] : undefined;

@@ -1,0 +1,235 @@
+// SNIPS (intent + slots) and MASSIVE (intent + scenario): a multi-head model, or a set of single-task models
+// (--dual), evaluated the way users run them (parse / classify / tagSlots). With --dual, both systems answer the
+// same utterances in the same run, so their metrics and latencies compare directly.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadClassifier, loadParser, loadTagger, type SequencePrediction, type SlotSpan } from '../../lib/index.js';
+import { readModelDir } from '../../lib/model-dir.js';
+import { classificationMetrics } from '../classification.js';
+import { EvalError, sha256File, taskDataDir } from '../data.js';
+import { bioToSpans, exactMatch, spanScores, type Span } from '../metrics.js';
+import { modelInfo } from '../model-info.js';
+import { latencySummary, progress, runAll, runSequential, throughputSummary } from '../timing.js';
+import type { EvalRun, EvalTask, SystemReport, TaskContext } from '../types.js';
+
+interface Utterance {
+  text: string;
+  /** Gold label per sequence field (intent, scenario). */
+  fields: Record<string, string>;
+  /** Gold BIO tag per whitespace word (SNIPS). */
+  tags?: string[];
+}
+
+/** A sequence head's answer and the temperature it was calibrated with. */
+type FieldAnswer = SequencePrediction & { temperature: number };
+
+interface Prediction {
+  fields: Record<string, FieldAnswer>;
+  slots?: SlotSpan[];
+}
+
+interface System {
+  name: string;
+  dirs: string[];
+  fields: string[];
+  slots: boolean;
+  predict(text: string): Promise<Prediction>;
+  dispose(): Promise<void>;
+}
+
+interface Spec {
+  name: string;
+  description: string;
+  folder: string;
+  fields: string[];
+  slots: boolean;
+  reference?: EvalTask['reference'];
+  read(file: string): Utterance[];
+}
+
+const CALLERS = 64;
+const SPLITS = ['train', 'dev', 'test'];
+
+const readJsonl = (file: string) =>
+  readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Record<string, unknown>);
+
+export const snips = intentSlotsTask({
+  name: 'snips',
+  description: 'SNIPS (Goo et al. split): 7 intents, 39 slot types, BIO tags on whitespace words',
+  folder: 'snips',
+  fields: ['intent'],
+  slots: true,
+  reference: { name: 'JointBERT (BERT-base)', accuracy: 0.986, source: 'Chen et al. 2019: intent 98.6, slot F1 97.0, sentence 92.8 (test)' },
+  read: (file) => readJsonl(file).map((r) => ({ text: String(r.text), fields: { intent: String(r.intent) }, tags: r.tags as string[] })),
+});
+
+export const massive = intentSlotsTask({
+  name: 'massive',
+  description: 'MASSIVE en-US: 60 intents in 18 scenarios (intent and scenario)',
+  folder: 'massive',
+  fields: ['intent', 'scenario'],
+  slots: false,
+  reference: { name: 'RoBERTa-base', accuracy: 0.889, source: 'FitzGerald et al. 2022: test intent accuracy 88.9' },
+  read: (file) => readJsonl(file).map((r) => ({ text: String(r.utt), fields: { intent: String(r.intent), scenario: String(r.scenario) } })),
+});
+
+function intentSlotsTask(spec: Spec): EvalTask {
+  return { name: spec.name, description: spec.description, splits: SPLITS, defaultSplit: 'test', reference: spec.reference, evaluate: (ctx) => evaluate(spec, ctx) };
+}
+
+async function evaluate(spec: Spec, ctx: TaskContext): Promise<EvalRun> {
+  if (!SPLITS.includes(ctx.split)) throw new EvalError(`task ${spec.name} has no split '${ctx.split}' (splits: ${SPLITS.join(', ')})`);
+  const dir = taskDataDir(spec.folder, ctx.data);
+  const file = path.join(dir, `${ctx.split}.jsonl`);
+  const utterances = spec.read(file).slice(0, ctx.limit ?? Infinity);
+  // Label sets come from train, so every split and every model is scored against the same classes.
+  const train = spec.read(path.join(dir, 'train.jsonl'));
+  const labels = Object.fromEntries(spec.fields.map((f) => [f, [...new Set(train.map((u) => u.fields[f]))].sort()]));
+
+  const main = await openSystem([ctx.modelDir], spec, labels, ctx.modelFile);
+  const dual = ctx.dual ? await openSystem(ctx.dual, spec, labels) : undefined;
+  try {
+    const systems = [main, ...(dual ? [dual] : [])];
+    const reports: SystemReport[] = [];
+    let primary: { preds: Prediction[]; report: SystemReport } | undefined;
+    for (const system of systems) {
+      const { preds, report } = await runSystem(system, spec, utterances, ctx);
+      reports.push(report);
+      primary ??= { preds, report };
+    }
+    const intents = labels.intent;
+    const gold = utterances.map((u) => intents.indexOf(u.fields.intent));
+    const [after, before] = probabilityViews(primary!.preds.map((p) => p.fields.intent), intents);
+    const info = modelInfo(ctx.modelDir, readModelDir(ctx.modelDir, ctx.modelFile).modelPath, intents, 1);
+    return {
+      result: {
+        task: spec.name,
+        split: ctx.split,
+        n: utterances.length,
+        date: new Date().toISOString(),
+        command: ctx.command,
+        provider: 'cpu',
+        data: { dir, files: [file].map((f) => ({ file: f, sha256: sha256File(f) })) },
+        model: info,
+        classification: classificationMetrics(intents, gold, after, before, primary!.preds[0]?.fields.intent.temperature ?? 1),
+        timing: { latency: primary!.report.latency, throughput: primary!.report.throughput },
+        intentSlots: { callers: CALLERS, systems: reports },
+      },
+      rows: [],
+    };
+  } finally {
+    await main.dispose();
+    await dual?.dispose();
+  }
+}
+
+async function runSystem(system: System, spec: Spec, utterances: Utterance[], ctx: TaskContext) {
+  const texts = utterances.map((u) => u.text);
+  const latencyMs = await runSequential(texts.slice(0, ctx.latencyTexts), (t) => system.predict(t), progress(`${system.name} batch-1 latency`, Math.min(ctx.latencyTexts, texts.length), ctx.log));
+  const { results: preds, seconds } = await runAll(texts, (t) => system.predict(t), CALLERS, progress(`${system.name} ${CALLERS} callers`, texts.length, ctx.log));
+  const accuracy: Record<string, number> = {};
+  const allRight = utterances.map(() => true);
+  for (const field of spec.fields) {
+    const right = utterances.map((u, i) => preds[i].fields[field]?.label === u.fields[field]);
+    right.forEach((r, i) => (allRight[i] &&= r));
+    accuracy[field] = right.filter(Boolean).length / utterances.length;
+  }
+  const report: SystemReport = {
+    name: system.name,
+    dirs: system.dirs,
+    accuracy,
+    sentenceAccuracy: allRight.filter(Boolean).length / utterances.length,
+    latency: latencySummary(latencyMs),
+    throughput: throughputSummary(texts.length, seconds),
+  };
+  if (spec.slots) {
+    const gold = utterances.map((u) => bioToSpans(u.tags ?? []));
+    const pred = utterances.map((u, i) => wordSpans(u.text, preds[i].slots ?? []));
+    report.slots = spanScores(gold, pred);
+    report.sentenceAccuracy = exactMatch(gold, pred, allRight);
+  }
+  return { preds, report };
+}
+
+/** Character spans -> whitespace-word spans [start, end), the units the gold BIO tags use. */
+function wordSpans(text: string, slots: readonly SlotSpan[]): Span[] {
+  const words = [...text.matchAll(/\S+/g)].map((m) => [m.index!, m.index! + m[0].length] as const);
+  const wordAt = (char: number) => words.findIndex(([s, e]) => char >= s && char < e);
+  return slots.map((s) => ({ type: s.slot, start: wordAt(s.start), end: wordAt(s.end - 1) + 1 }));
+}
+
+/** Probabilities in task label order: as served (calibrated), and at temperature 1 (softmax(T · log p)). */
+function probabilityViews(preds: readonly FieldAnswer[], labels: readonly string[]): [number[][], number[][]] {
+  const after = preds.map((p) => {
+    const byLabel = new Map(p.scores.map((s) => [s.label, s.score]));
+    return labels.map((l) => byLabel.get(l) ?? 0);
+  });
+  const before = after.map((p, i) => {
+    const logits = p.map((x) => preds[i].temperature * Math.log(Math.max(x, 1e-30)));
+    const max = Math.max(...logits);
+    const exp = logits.map((l) => Math.exp(l - max));
+    const sum = exp.reduce((a, b) => a + b, 0);
+    return exp.map((e) => e / sum);
+  });
+  return [after, before];
+}
+
+/** A folder with `heads` is one system by itself; single-task folders (classifier or tagger) combine into one. */
+async function openSystem(dirs: string[], spec: Spec, labels: Record<string, string[]>, modelFile?: string): Promise<System> {
+  const parts: System[] = [];
+  for (const dir of dirs) parts.push(await openPart(dir, spec, labels, modelFile));
+  for (const field of spec.fields) {
+    if (!parts.some((p) => p.fields.includes(field))) throw new EvalError(`no model in ${dirs.join(', ')} predicts ${field}`);
+  }
+  if (spec.slots && !parts.some((p) => p.slots)) throw new EvalError(`no model in ${dirs.join(', ')} tags slots`);
+  if (parts.length === 1) return parts[0];
+  return {
+    name: `dual (${parts.map((p) => p.name).join(' + ')})`,
+    dirs,
+    fields: parts.flatMap((p) => p.fields),
+    slots: parts.some((p) => p.slots),
+    // The separate models are called concurrently, as a service would.
+    predict: async (text) => {
+      const answers = await Promise.all(parts.map((p) => p.predict(text)));
+      return { fields: Object.assign({}, ...answers.map((a) => a.fields)), slots: answers.find((a) => a.slots)?.slots };
+    },
+    dispose: async () => {
+      await Promise.all(parts.map((p) => p.dispose()));
+    },
+  };
+}
+
+async function openPart(dir: string, spec: Spec, labels: Record<string, string[]>, modelFile?: string): Promise<System> {
+  const { config } = readModelDir(dir, modelFile);
+  const name = path.basename(path.resolve(dir));
+  if (Array.isArray(config.heads)) {
+    const parser = await loadParser<Record<string, 'sequence' | 'token'>>(dir, { modelFile });
+    const fields = parser.heads.filter((h) => h.kind === 'sequence' && spec.fields.includes(h.name)).map((h) => h.name);
+    const slotHead = parser.heads.find((h) => h.kind === 'token')?.name;
+    return {
+      name, dirs: [dir], fields, slots: slotHead !== undefined,
+      predict: async (text) => {
+        const r = await parser.parse(text);
+        const answer: Prediction = {
+          fields: Object.fromEntries(fields.map((f) => [f, { ...(r[f] as SequencePrediction), temperature: parser.heads.find((h) => h.name === f)!.temperature }])),
+        };
+        if (slotHead) answer.slots = r[slotHead] as unknown as SlotSpan[];
+        return answer;
+      },
+      dispose: () => parser.dispose(),
+    };
+  }
+  const modelLabels = Object.values(config.id2label ?? {}).map(String);
+  if (modelLabels.length > 0 && modelLabels.every((l) => l === 'O' || /^[BI]-/.test(l))) {
+    const tagger = await loadTagger(dir, { modelFile });
+    return { name, dirs: [dir], fields: [], slots: true, predict: async (text) => ({ fields: {}, slots: (await tagger.tagSlots(text)).slots }), dispose: () => tagger.dispose() };
+  }
+  const field = spec.fields.find((f) => modelLabels.every((l) => labels[f].includes(l)));
+  if (!field) throw new EvalError(`${dir}: its labels match none of ${spec.name}'s fields (${spec.fields.join(', ')})`);
+  const clf = await loadClassifier(dir, { modelFile });
+  return {
+    name, dirs: [dir], fields: [field], slots: false,
+    predict: async (text) => ({ fields: { [field]: { ...(await clf.classify(text)), temperature: clf.temperature } } }),
+    dispose: () => clf.dispose(),
+  };
+}
