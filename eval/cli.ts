@@ -14,6 +14,7 @@ import { findTask, TASKS } from './tasks/index.js';
 const USAGE = `usage:
   npm run eval -- <task> --model <dir> [--split <name>] [--onnx <file>] [--data <dir>] [--limit <n>]
                   [--latency-texts <n>] [--max-batch-size <n>] [--json <out.json>] [--plot <out.png>] [--compare <py_preds.json>] [--manifest]
+                  [--dual <intent-dir>,<slots-or-scenario-dir>]
   npm run eval -- table <result.json>...
 
   --model <dir>       model folder (config.json, tokenizer.json, model.onnx)
@@ -28,6 +29,8 @@ const USAGE = `usage:
   --plot <file>       write a PNG: reliability diagram before/after temperature, accuracy vs coverage
   --compare <file>    per-sentence predictions of Python ONNX Runtime (export.py's py_preds_*.json) to check against
   --manifest          merge the summary into <model>/manifest.json under metrics.engine.<split>.<onnx file name>
+  --dual <a>,<b>      snips/massive: also run two single-task models on the same texts and report them beside
+                      the multi-head model (accuracy, batch-1 p50/p99 of one parse vs the two calls, 64-caller throughput)
 
 tasks:
 ${Object.values(TASKS).map((t) => `  ${t.name.padEnd(10)} ${t.description} (splits: ${t.splits.join(', ')})`).join('\n')}

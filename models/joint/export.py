@@ -10,7 +10,6 @@ models/.work/joint/<name>/: model_fp32.onnx (optimised fp32) and py_preds_test_{
 import argparse
 import json
 import platform
-import shutil
 import time
 from pathlib import Path
 
@@ -20,11 +19,11 @@ import onnxruntime as ort
 import torch
 from onnxruntime.quantization import QuantType, quantize_dynamic
 from onnxruntime.transformers.optimizer import optimize_model
-from scipy.optimize import minimize_scalar
 from transformers import AutoTokenizer, BertConfig
 
-from common import (BASE, DATA, REPO, TOKEN_HEADS, WORK, MultiHead, ece, encode_rows, load_split, log, metrics,
-                    model_name, nll, out_dir, package_version, sha256, softmax, word_tags)
+from common import (BASE, DATA, TOKEN_HEADS, WORK, MultiHead, ece, encode_rows, load_split, log, metrics,
+                    model_name, nll, out_dir, package_version, sha256, word_tags)
+from prep import fit_temperature, repo_path, write_tokenizer
 
 OUTPUT = {"intent": "intent_logits", "scenario": "scenario_logits", "slots": "slot_logits"}
 
@@ -188,8 +187,7 @@ def main():
     # 5. Temperature per sequence head: minimise dev NLL of the fp32 logits over T.
     seq_heads = [h for h in heads if h not in TOKEN_HEADS]
     gold = {s: {h: np.array([labels[h].index(r[h]) for r in rows[s]]) for h in seq_heads} for s in rows}
-    T = {h: float(minimize_scalar(lambda t: nll(head_logits("fp32", "dev", h), gold["dev"][h], t),
-                                  bounds=(0.05, 20), method="bounded").x) for h in seq_heads}
+    T = {h: fit_temperature(head_logits("fp32", "dev", h), gold["dev"][h]) for h in seq_heads}
     log(f"temperatures {T}")
 
     res, preds = {}, {}
@@ -225,7 +223,7 @@ def main():
                         lg = [float(v) for v in z]
                     it["heads"][h] = {"gold": r[h], "pred": p, "logits": lg}
                 items.append(it)
-            json.dump({"model": str((fp32 if k == "fp32" else int8).relative_to(REPO)), "data": f"{DATA[a.task]}/{s}.jsonl",
+            json.dump({"model": repo_path(fp32 if k == "fp32" else int8), "data": f"{DATA[a.task]}/{s}.jsonl",
                        "heads": heads, "outputs": outputs, "max_length": max_len, "preds": items},
                       open(wdir / f"py_preds_{s}_{k}.json", "w"))
     agree = {s: round(float(np.mean([preds["fp32", s][h][i] == preds["int8", s][h][i] for h in heads
@@ -256,20 +254,7 @@ def main():
             c["heads"].append(d)
     c["_name_or_path"] = name
     json.dump(dict(sorted(c.items())), open(out / "config.json", "w"), indent=2)
-    tok.model_max_length = max_len
-    tok.backend_tokenizer.enable_truncation(max_length=max_len)
-    tok.backend_tokenizer.no_padding()  # the engine pads per batch itself
-    tmp = wdir / "tok_out"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tok.save_pretrained(tmp)
-    for f in ("tokenizer.json", "tokenizer_config.json"):
-        shutil.copy(tmp / f, out / f)
-    shutil.rmtree(tmp)
-    tc = json.load(open(out / "tokenizer_config.json"))
-    tc["model_max_length"] = tc["max_length"] = max_len
-    for k in ("is_local", "local_files_only"):  # machine-local loading flags, meaningless in the shipped folder
-        tc.pop(k, None)
-    json.dump(tc, open(out / "tokenizer_config.json", "w"), indent=2)
+    write_tokenizer(tok, max_len, wdir / "tok_out", out)
 
     files = {f: (out / f).stat().st_size for f in ("model.onnx", "config.json", "tokenizer.json", "tokenizer_config.json")}
     manifest = {
@@ -304,7 +289,7 @@ def main():
                    "quantization": {"tool": "onnxruntime.quantization.quantize_dynamic", "weight_type": "QInt8",
                                     "per_channel": True, "reduce_range": False, "extra_options": {"DefaultTensorType": "FLOAT"}},
                    "onnxruntime": ort.__version__, "onnx": onnx.__version__,
-                   "fp32_optimised_model": {"path": str(fp32.relative_to(REPO)), "bytes": fp32.stat().st_size,
+                   "fp32_optimised_model": {"path": repo_path(fp32), "bytes": fp32.stat().st_size,
                                             "sha256": sha256(fp32)},
                    "int8_model_sha256": sha256(int8)},
         "calibration": {"temperature": {h: round(t, 6) for h, t in T.items()}, "fitted_on": "dev, fp32 ORT logits, min NLL"},
@@ -313,7 +298,7 @@ def main():
                     "slot_f1": "micro F1, exact span match, seqeval default (conlleval) semantics on word-level tags",
                     "sentence_accuracy": "all heads right (intent and every word tag)", **res,
                     "fp32_int8_agreement": agree},
-        "python_predictions": {f"{s}_{k}": str((wdir / f"py_preds_{s}_{k}.json").relative_to(REPO))
+        "python_predictions": {f"{s}_{k}": repo_path(wdir / f"py_preds_{s}_{k}.json")
                                for s in ("test", "dev") for k in ("fp32", "int8")},
         "files_bytes": files,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

@@ -10,6 +10,10 @@ import numpy as np
 from common import WORK, model_name, out_dir
 
 SPLITS, PRECISIONS = ("dev", "test"), ("fp32", "int8")
+# The first multi-head runs (3 epochs, as much as each single-task model), kept in .work/ by hand for comparison:
+# cp -r models/<name> models/.work/joint/<name>-3ep/folder before retraining. Shown only where present.
+THREE_EPOCH = {t: WORK / f"{n}-3ep" / "folder" for t, n in (("snips", "snips-joint-minilm"),
+                                                            ("massive", "massive-consolidated-minilm"))}
 
 
 def preds(task, heads, split, k):
@@ -41,7 +45,7 @@ def table(task, multis, singles, cols):
             m = json.load(open(folder / "manifest.json"))["metrics"][k]
             v = [m[s][key] for s in SPLITS for _, _, key in cols]
             lines.append(f"| {label} {k} | " + " | ".join(pct(x) for x in v) + " |")
-            lines.append(f"| &nbsp;&nbsp;minus dual (points) | " + " | ".join(f"{100 * (a - b):+.2f}" for a, b in zip(v, dual)) + " |")
+            lines.append("| &nbsp;&nbsp;minus dual (points) | " + " | ".join(f"{100 * (a - b):+.2f}" for a, b in zip(v, dual)) + " |")
     return "\n".join(lines)
 
 
@@ -50,7 +54,7 @@ def sizes():
     folders = [out_dir(t, h) for t, h in (("snips", ["intent", "slots"]), ("massive", ["intent", "scenario"]),
                                           ("snips", ["intent"]), ("snips", ["slots"]), ("massive", ["intent"]),
                                           ("massive", ["scenario"]))]
-    for folder in folders + [WORK / f"{n}-3ep" / "folder" for n in ("snips-joint-minilm", "massive-consolidated-minilm")]:
+    for folder in folders + [f for f in map(THREE_EPOCH.get, ("snips", "massive")) if f.exists()]:
         m = json.load(open(folder / "manifest.json"))
         t = m["training"]
         T = ", ".join(f"{h} {v:.3f}" for h, v in m["calibration"]["temperature"].items()) or "-"
@@ -64,13 +68,15 @@ def sizes():
 if __name__ == "__main__":
     print("SNIPS (intent accuracy, slot micro-F1, sentence accuracy = intent and all word tags right), %\n")
     multis = [("snips-joint-minilm (6 ep)", out_dir("snips", ["intent", "slots"])),
-              ("joint, 3 ep (not committed)", WORK / "snips-joint-minilm-3ep" / "folder")]
+              ("joint, 3 ep (not committed)", THREE_EPOCH["snips"])]
+    multis = [m for m in multis if (m[1] / "manifest.json").exists()]
     print(table("snips", multis, ["intent", "slots"],
                 [("intent", "intent", "intent_accuracy"), ("slot F1", "slots", "slots_f1"),
                  ("sentence", "both", "sentence_accuracy")]))
     print("\nMASSIVE en-US (intent / scenario accuracy; both = both right), %\n")
     multis = [("massive-consolidated-minilm (6 ep)", out_dir("massive", ["intent", "scenario"])),
-              ("consolidated, 3 ep (not committed)", WORK / "massive-consolidated-minilm-3ep" / "folder")]
+              ("consolidated, 3 ep (not committed)", THREE_EPOCH["massive"])]
+    multis = [m for m in multis if (m[1] / "manifest.json").exists()]
     print(table("massive", multis, ["intent", "scenario"],
                 [("intent", "intent", "intent_accuracy"), ("scenario", "scenario", "scenario_accuracy"),
                  ("both", "both", "sentence_accuracy")]))

