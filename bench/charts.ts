@@ -5,19 +5,24 @@ import type { BenchResult, ThroughputRow } from './results.js';
 
 export function benchPanels(result: BenchResult, workload = 'medium'): ChartPanel[] {
   const models = [...new Set([...result.latency, ...result.throughput].map((r) => r.model))];
+  // One order and one colour per subject in every panel, whichever peers a model has; the throughput-only
+  // ablation goes last.
+  const order = [...new Set([...result.latency, ...result.throughput].map((r) => r.subject))]
+    .sort((a, b) => Number(a === SUBJECT_MBS1) - Number(b === SUBJECT_MBS1));
+  const colorIndex = (subject: string) => order.indexOf(subject);
   return models.flatMap((model): ChartPanel[] => {
     const lat = result.latency.filter((r) => r.model === model && r.workload === workload);
     const load = result.throughput.filter((r) => r.model === model);
-    // One order for every panel (series colours follow it); the throughput-only ablation goes last.
-    const subjects = [...new Set([...lat, ...load].map((r) => r.subject))].sort((a, b) => Number(a === SUBJECT_MBS1) - Number(b === SUBJECT_MBS1));
+    const subjects = order.filter((s) => [...lat, ...load].some((r) => r.subject === s));
     const curve = (value: (r: ThroughputRow) => number): Series[] =>
-      subjects.filter((s) => load.some((r) => r.subject === s))
-        .map((s) => ({ name: s, points: load.filter((r) => r.subject === s).map((r): [number, number] => [r.concurrency, value(r)]) }));
+      subjects.filter((s) => load.some((r) => r.subject === s)).map((s) => ({
+        name: s, colorIndex: colorIndex(s), points: load.filter((r) => r.subject === s).map((r): [number, number] => [r.concurrency, value(r)]),
+      }));
     return [
       {
         title: `${model}: latency at batch 1 (${workload})`, xLabel: 'percentile (100 = max)', yLabel: 'ms (log)', kind: 'bar', yLog: true,
         series: subjects.flatMap((s) => lat.filter((r) => r.subject === s))
-          .map((r) => ({ name: r.subject, points: [[50, r.p50], [90, r.p90], [99, r.p99], [100, r.max]] })),
+          .map((r) => ({ name: r.subject, colorIndex: colorIndex(r.subject), points: [[50, r.p50], [90, r.p90], [99, r.p99], [100, r.max]] })),
       },
       { title: `${model}: throughput`, xLabel: 'concurrent callers', yLabel: 'requests/s', xLog: true, series: curve((r) => r.rps) },
       { title: `${model}: p99 under load`, xLabel: 'concurrent callers', yLabel: 'p99 ms', xLog: true, yLog: true, series: curve((r) => r.p99) },

@@ -1,5 +1,5 @@
 // Which ONNX files this run measures; absent ones (models still being trained) are skipped with a note.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 export interface ModelTarget {
@@ -22,12 +22,24 @@ export interface ModelChoice {
   skipped: SkippedModel[];
 }
 
-/** fp32 exports that may sit beside the committed int8 model (they are git-ignored). */
-const FP32_CANDIDATES = ['models/sentiment-minilm-l6/model_fp32.onnx', 'models/.work/minilm/model_fp32.onnx'];
+/**
+ * The git-ignored fp32 export of the committed int8 model: where its manifest says export.py left it, else beside it.
+ */
+function fp32Candidates(root: string, dir: string): string[] {
+  const beside = path.join(dir, 'model_fp32.onnx');
+  try {
+    const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { export?: { fp32_optimised_model?: { path?: string } } };
+    const recorded = manifest.export?.fp32_optimised_model?.path;
+    return recorded ? [path.resolve(root, recorded), beside] : [beside];
+  } catch {
+    return [beside];
+  }
+}
 
 export function chooseModels(root: string, options: { quick: boolean; fp32?: string; only?: string[] }): ModelChoice {
   const sentiment = path.join(root, 'models/sentiment-minilm-l6');
-  const fp32 = options.fp32 ? path.resolve(options.fp32) : FP32_CANDIDATES.map((f) => path.join(root, f)).find((f) => existsSync(f));
+  const lookedAt = fp32Candidates(root, sentiment);
+  const fp32 = options.fp32 ? path.resolve(options.fp32) : lookedAt.find((f) => existsSync(f));
   const joint = path.join(root, 'models/snips-joint-minilm');
   const candidates: (ModelTarget & { missing?: string })[] = [
     { name: 'tiny-bert (fixture)', dir: path.join(root, 'test/fixtures/tiny-bert'), modelFile: path.join(root, 'test/fixtures/tiny-bert/model.onnx'), runs: 'quick' },
@@ -35,7 +47,7 @@ export function chooseModels(root: string, options: { quick: boolean; fp32?: str
     {
       name: 'sentiment-minilm-l6 fp32', dir: sentiment, modelFile: fp32 ?? path.join(sentiment, 'model_fp32.onnx'),
       runs: options.fp32 ? 'both' : 'full',
-      missing: fp32 ? undefined : `no fp32 export found (looked for ${FP32_CANDIDATES.join(', ')}; pass --fp32 <file>)`,
+      missing: fp32 ? undefined : `no fp32 export found (looked for ${lookedAt.map((f) => path.relative(root, f)).join(', ')}; pass --fp32 <file>)`,
     },
     { name: 'snips-joint-minilm', dir: joint, modelFile: path.join(joint, 'model.onnx'), runs: 'full' },
   ];

@@ -6,6 +6,8 @@ import path from 'node:path';
 export interface Series {
   name: string;
   points: [number, number][];
+  /** Palette slot; default: the series' position in its panel. Set it to keep one colour per name across panels. */
+  colorIndex?: number;
 }
 
 export interface ChartPanel {
@@ -76,8 +78,9 @@ function panelSvg(panel: ChartPanel, w: number, h: number): string {
     w: w - MARGIN.left - MARGIN.right,
     h: h - MARGIN.top - MARGIN.bottom - legendHeight(legend),
   };
-  const series = panel.series.map((s) => ({
+  const series = panel.series.map((s, i) => ({
     name: s.name,
+    colorIndex: s.colorIndex ?? i,
     points: s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y) && (!panel.xLog || kind === 'bar' || x > 0) && (!panel.yLog || y > 0)),
   }));
   const out: string[] = [
@@ -125,8 +128,9 @@ function lines(series: Series[], plot: Rect, xAxis: Axis, toY: (v: number) => nu
   });
   series.forEach((s, i) => {
     const pts = [...s.points].sort((a, b) => a[0] - b[0]).map(([x, y]) => [toX(x).toFixed(1), toY(y).toFixed(1)]);
-    if (pts.length > 1) out.push(`<polyline fill="none" stroke="${color(i)}" stroke-width="2" points="${pts.map((p) => p.join(',')).join(' ')}"/>`);
-    out.push(...pts.map(([x, y]) => `<circle cx="${x}" cy="${y}" r="3.5" fill="${color(i)}"/>`));
+    const c = color(s.colorIndex ?? i);
+    if (pts.length > 1) out.push(`<polyline fill="none" stroke="${c}" stroke-width="2" points="${pts.map((p) => p.join(',')).join(' ')}"/>`);
+    out.push(...pts.map(([x, y]) => `<circle cx="${x}" cy="${y}" r="3.5" fill="${c}"/>`));
   });
   return out.join('');
 }
@@ -142,7 +146,7 @@ function bars(series: Series[], plot: Rect, yAxis: Axis, toY: (v: number) => num
     for (const [x, y] of s.points) {
       const left = plot.x + xs.indexOf(x) * groupW + groupW * 0.1 + i * barW;
       const top = Math.min(toY(y), base);
-      out.push(`<rect x="${left.toFixed(1)}" y="${top.toFixed(1)}" width="${Math.max(1, barW - 1).toFixed(1)}" height="${Math.abs(base - toY(y)).toFixed(1)}" fill="${color(i)}"/>`);
+      out.push(`<rect x="${left.toFixed(1)}" y="${top.toFixed(1)}" width="${Math.max(1, barW - 1).toFixed(1)}" height="${Math.abs(base - toY(y)).toFixed(1)}" fill="${color(s.colorIndex ?? i)}"/>`);
     }
   });
   return out.join('');
@@ -228,7 +232,7 @@ function legendRows(panel: ChartPanel, w: number): LegendItem[][] {
       rows.push([]);
       x = 0;
     }
-    rows[rows.length - 1].push({ name: s.name, index, x });
+    rows[rows.length - 1].push({ name: s.name, index: s.colorIndex ?? index, x });
     x += itemW;
   });
   return rows;

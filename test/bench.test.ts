@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseCli, settingsFor } from '../bench/cli.js';
-import { plot } from '../bench/charts.js';
+import { benchPanels, plot } from '../bench/charts.js';
 import { machineInfo } from '../bench/machine.js';
 import { openModel } from '../bench/model-view.js';
 import { chooseModels } from '../bench/models.js';
@@ -49,6 +49,17 @@ describe('bench pieces', () => {
         }
       }
     }
+  });
+
+  it('gives a subject one colour in every chart panel, whichever peers a model has', () => {
+    const lat = (model: string, subject: string) => ({ model, subject, workload: 'medium', p50: 1, p90: 2, p99: 3, max: 4 });
+    const result = {
+      latency: [lat('a', 'engine'), lat('a', 'transformers.js'), lat('a', 'python'), lat('b', 'engine'), lat('b', 'python')],
+      throughput: [],
+    } as unknown as BenchResult;
+    const colours = benchPanels(result).map((p) => Object.fromEntries(p.series.map((s) => [s.name, s.colorIndex])));
+    expect(colours[0]).toEqual({ engine: 0, 'transformers.js': 1, python: 2 });
+    expect(colours[3]).toEqual({ engine: 0, python: 2 });
   });
 
   it('skips absent models with a reason', () => {
