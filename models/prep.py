@@ -87,6 +87,21 @@ def length_grouped_batches(lengths, batch_size, rng, mega=50):
     return [batches[i] for i in rng.permutation(len(batches))]
 
 
+def optimizer_step(model, opt, sched):
+    """One AdamW step after backward(): clip at 1.0, step, advance the schedule, clear the gradients."""
+    import torch
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()
+    sched.step()
+    opt.zero_grad(set_to_none=True)
+
+
+def progress_line(step, total, steps_per_epoch, loss, lr, steps_per_s) -> str:
+    eta = (total - step) / max(steps_per_s, 1e-9) / 60
+    return (f"step {step}/{total} ep {step / steps_per_epoch:.2f} loss {loss:.4f} lr {lr:.2e} "
+            f"{steps_per_s:.2f} steps/s ETA {eta:.1f} min")
+
+
 def add_training_args(p, *, epochs, lr, ckpt_minutes):
     """Flags every train.py shares; task-specific ones are added by the caller."""
     p.add_argument("--epochs", type=float, default=epochs)
@@ -100,6 +115,31 @@ def add_training_args(p, *, epochs, lr, ckpt_minutes):
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--max-steps", type=int, default=0, help="cap on optimizer steps (0 = epochs decide; smoke tests)")
     p.add_argument("--train-subset", type=int, default=0, help="seeded subset of N train rows (0 = all; smoke tests)")
+
+
+def fuse(raw: Path, fp32: Path, model_type: str, cfg) -> tuple[dict, int]:
+    """ONNX Runtime's transformer fusions (EmbedLayerNorm, Attention, SkipLayerNorm, BiasGelu) into `fp32`.
+    Returns the fused-operator counts and how many layers got a fused attention (warned about when not all)."""
+    from onnxruntime.transformers.optimizer import optimize_model
+    opt = optimize_model(str(raw), model_type=model_type, num_heads=cfg.num_attention_heads,
+                         hidden_size=cfg.hidden_size, opt_level=1)
+    fusion = {k: v for k, v in opt.get_fused_operator_statistics().items() if v}
+    opt.save_model_to_file(str(fp32), use_external_data_format=False)
+    n_attn = fusion.get("Attention", 0) + fusion.get("MultiHeadAttention", 0)
+    log(f"fusion stats: {fusion}")
+    if n_attn != cfg.num_hidden_layers:
+        log(f"WARNING: attention fused in {n_attn}/{cfg.num_hidden_layers} layers")
+    return fusion, n_attn
+
+
+def quantize(fp32: Path, int8: Path, per_channel: bool = True):
+    """Dynamic INT8: int8 weights, activations quantised on the fly (no calibration data). DefaultTensorType:
+    ONNX shape inference cannot type the outputs of the fused com.microsoft ops."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=per_channel, reduce_range=False,
+                     extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+    log(f"int8 model: {int8} ({int8.stat().st_size / 1e6:.1f} MB)")
 
 
 def write_tokenizer(tok, max_len: int, scratch: Path, out: Path):

@@ -17,13 +17,11 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 import torch
-from onnxruntime.quantization import QuantType, quantize_dynamic
-from onnxruntime.transformers.optimizer import optimize_model
 from transformers import AutoTokenizer, BertConfig
 
 from common import (BASE, DATA, TOKEN_HEADS, WORK, MultiHead, ece, encode_rows, load_split, log, metrics,
                     model_name, nll, out_dir, package_version, sha256, word_tags)
-from prep import fit_temperature, repo_path, write_tokenizer
+from prep import fit_temperature, fuse, quantize, repo_path, write_tokenizer
 
 OUTPUT = {"intent": "intent_logits", "scenario": "scenario_logits", "slots": "slot_logits"}
 
@@ -140,20 +138,11 @@ def main():
 
     # 2. Transformer fusions (EmbedLayerNorm, Attention, SkipLayerNorm, BiasGelu).
     fp32 = wdir / "model_fp32.onnx"
-    opt = optimize_model(str(raw), model_type="bert", num_heads=cfg.num_attention_heads, hidden_size=cfg.hidden_size,
-                         opt_level=1)
-    fusion = {k: v for k, v in opt.get_fused_operator_statistics().items() if v}
-    opt.save_model_to_file(str(fp32), use_external_data_format=False)
-    n_attn = fusion.get("Attention", 0) + fusion.get("MultiHeadAttention", 0)
-    log(f"fusion stats: {fusion}")
-    if n_attn != cfg.num_hidden_layers:
-        log(f"WARNING: attention fused in {n_attn}/{cfg.num_hidden_layers} layers")
+    fusion, n_attn = fuse(raw, fp32, "bert", cfg)
 
-    # 3. Dynamic INT8 (per-channel weights; DefaultTensorType: shape inference cannot type fused com.microsoft ops).
+    # 3. Dynamic INT8, per-channel weights.
     int8 = out / "model.onnx"
-    quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True, reduce_range=False,
-                     extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
-    log(f"int8 model: {int8} ({int8.stat().st_size / 1e6:.1f} MB)")
+    quantize(fp32, int8)
 
     # 4. Logits on dev and test from torch (sanity), fp32 ORT and int8 ORT, all on word-wise encodings.
     rows = {s: load_split(a.task, s) for s in ("dev", "test")}

@@ -20,7 +20,7 @@ from transformers import AutoTokenizer, BertConfig, get_linear_schedule_with_war
 
 from common import (TOKEN_HEADS, WORK, MultiHead, base_dir, collate, encode_rows, label_lists, load_split, log,
                     metrics, model_name, selection_score, word_tags)
-from prep import add_training_args, length_grouped_batches
+from prep import add_training_args, length_grouped_batches, optimizer_step, progress_line
 
 
 def parse_args():
@@ -176,17 +176,13 @@ def main():
             x, m, y = collate(enc["ids"], train_rows[b], tok.pad_token_id, enc["y"])
             loss = loss_fn(model(x, m), y)
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            opt.zero_grad(set_to_none=True)
+            optimizer_step(model, opt, sched)
             state["step"] += 1
             state["train_seconds"] += time.time() - t_step
             step = state["step"]
             if step % 50 == 0 or step == total:
                 sps = (step - s0) / (time.time() - t0)
-                say(f"step {step}/{total} ep {step / steps_per_epoch:.2f} loss {loss.item():.4f} "
-                    f"lr {sched.get_last_lr()[0]:.2e} {sps:.2f} steps/s ETA {(total - step) / max(sps, 1e-9) / 60:.1f} min")
+                say(progress_line(step, total, steps_per_epoch, loss.item(), sched.get_last_lr()[0], sps))
             if step % eval_every == 0 or step == total:
                 do_eval()
             if time.time() - t_ckpt > a.ckpt_minutes * 60 or step == total or interrupted:

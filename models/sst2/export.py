@@ -16,12 +16,10 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 import torch
-from onnxruntime.quantization import QuantType, quantize_dynamic
-from onnxruntime.transformers.optimizer import optimize_model
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from common import BASES, DATA, REPO, WORK, log, package_version, read_tsv, sha256, split_train
-from prep import ece, fit_temperature, nll, repo_path, write_tokenizer
+from prep import ece, fit_temperature, fuse, nll, quantize, repo_path, write_tokenizer
 
 
 def parse_args():
@@ -121,22 +119,12 @@ def main():
     # ORT model_type; 'bert' fuses what matches (LayerNorm/Gelu), its relative-position attention may not fuse.
     fp32 = rdir / "model_fp32.onnx"
     mtype = a.model_type or BASES[base]["ort_type"]
-    opt = optimize_model(str(raw), model_type=mtype, num_heads=cfg.num_attention_heads,
-                         hidden_size=cfg.hidden_size, opt_level=1)
-    fusion = {k: v for k, v in opt.get_fused_operator_statistics().items() if v}
-    opt.save_model_to_file(str(fp32), use_external_data_format=False)
-    n_attn = fusion.get("Attention", 0) + fusion.get("MultiHeadAttention", 0)
-    log(f"fusion stats: {fusion}")
-    if n_attn != cfg.num_hidden_layers:
-        log(f"WARNING: attention fused in {n_attn}/{cfg.num_hidden_layers} layers")
+    fusion, n_attn = fuse(raw, fp32, mtype, cfg)
     log(f"fp32 optimised ONNX (git-ignored): {fp32}")
 
     # 3. Dynamic INT8: int8 weights for MatMul/Attention, activations quantised on the fly (no calibration data).
     int8 = out / "model.onnx"
-    # DefaultTensorType: ONNX shape inference cannot type the outputs of the fused com.microsoft ops.
-    quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=a.per_channel, reduce_range=False,
-                     extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
-    log(f"int8 model: {int8} ({int8.stat().st_size / 1e6:.1f} MB)")
+    quantize(fp32, int8, a.per_channel)
 
     # 4. Evaluate: torch (sanity), fp32 ORT, int8 ORT on the held-out slice and the 872 validation sentences.
     sents, labels = read_tsv(DATA / "train.tsv")

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
 
 from common import BASES, DATA, ID2LABEL, LABEL2ID, WORK, base_dir, log, read_tsv, split_train
-from prep import add_training_args, length_grouped_batches
+from prep import add_training_args, length_grouped_batches, optimizer_step, progress_line
 
 
 def parse_args():
@@ -176,18 +176,13 @@ def main():
                 kd = F.kl_div(F.log_softmax(logits / T, -1), F.softmax(teacher[rows] / T, -1), reduction="batchmean")
                 loss = (1 - a.distill_alpha) * loss + a.distill_alpha * T * T * kd
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            opt.zero_grad(set_to_none=True)
+            optimizer_step(model, opt, sched)
             state["step"] += 1
             state["train_seconds"] += time.time() - t_step
             step = state["step"]
             if step % 50 == 0 or step == total:
                 sps = (step - s0) / (time.time() - t0)
-                eta = (total - step) / max(sps, 1e-9)
-                say(f"step {step}/{total} ep {step / steps_per_epoch:.2f} loss {loss.item():.4f} "
-                    f"lr {sched.get_last_lr()[0]:.2e} {sps:.2f} steps/s ETA {eta / 60:.1f} min")
+                say(progress_line(step, total, steps_per_epoch, loss.item(), sched.get_last_lr()[0], sps))
             if step % a.eval_every == 0 or step == total or step % steps_per_epoch == 0:
                 do_eval()
                 if a.patience and state["evals_since_best"] >= a.patience:
