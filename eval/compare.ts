@@ -37,8 +37,8 @@ export function readPythonPredictions(file: string, labels: readonly string[]): 
   };
   const preds = list.map((raw: Record<string, unknown>, at): PyPrediction => {
     const heads = raw.heads as Record<string, Record<string, unknown>> | undefined;
-    const e = heads ? { index: raw.index, ...heads[COMPARED_HEAD] } : raw;
     if (heads && !heads[COMPARED_HEAD]) throw new EvalError(`--compare ${file}: entry ${at} has no '${COMPARED_HEAD}' head`);
+    const e = heads ? { index: raw.index, ...heads[COMPARED_HEAD] } : raw;
     const logits = Array.isArray(e.logits) ? e.logits.map(Number) : undefined;
     if (logits && logits.length !== labels.length) throw new EvalError(`--compare ${file}: entry ${at} has ${logits.length} logits for ${labels.length} classes`);
     const explicit = e.pred ?? e.prediction;
@@ -49,7 +49,6 @@ export function readPythonPredictions(file: string, labels: readonly string[]): 
   });
   return { model: typeof obj?.model === 'string' ? obj.model : undefined, preds };
 }
-
 
 /** `rows` are the engine's, in data order, with gold ids into `taskLabels`; `labels` are the model's (id2label). */
 export function comparePredictions(file: string, labels: readonly string[], taskLabels: readonly string[], rows: readonly EvalRow[]): CompareReport {

@@ -1,5 +1,6 @@
 """Helpers shared by the model-preparation scripts in sst2/ and joint/: logging, hashing, calibration metrics,
-length-grouped batching, the common training flags and the shipped tokenizer files.
+length-grouped batching, the common training flags and optimizer step, ORT fusion + dynamic int8, and the shipped
+tokenizer files.
 
 Each script folder puts models/ on sys.path in its common.py and re-exports what it needs from here.
 """
