@@ -88,6 +88,54 @@ def length_grouped_batches(lengths, batch_size, rng, mega=50):
     return [batches[i] for i in rng.permutation(len(batches))]
 
 
+def adamw(model, lr, weight_decay, fused=False):
+    """AdamW with no weight decay on biases and LayerNorm weights (BERT and MPNet spellings)."""
+    import torch
+    no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
+    named = list(model.named_parameters())
+    groups = [{"params": [p for n, p in named if not any(k in n for k in no_decay)], "weight_decay": weight_decay},
+              {"params": [p for n, p in named if any(k in n for k in no_decay)], "weight_decay": 0.0}]
+    return torch.optim.AdamW(groups, lr=lr, fused=fused or None)
+
+
+def load_checkpoint(ck: Path, args: dict, fixed, model, opt, sched, hint: str):
+    """Restores model, optimizer, schedule and torch RNG from `ck` and returns the saved run state; None when there
+    is no checkpoint. Refuses one written with other `fixed` args: the LR schedule and data order depend on them,
+    so resuming would silently mix two runs."""
+    import torch
+    if not ck.exists():
+        return None
+    saved = torch.load(ck, weights_only=False)
+    diff = {k: (saved["args"][k], args[k]) for k in fixed if saved["args"].get(k) != args[k]}
+    if diff:
+        raise SystemExit(f"{ck} was written with different args {diff}; use the original command or {hint}")
+    model.load_state_dict(saved["model"])
+    opt.load_state_dict(saved["opt"])
+    sched.load_state_dict(saved["sched"])
+    torch.set_rng_state(saved["torch_rng"])
+    return saved["state"]
+
+
+def save_checkpoint(ck: Path, args: dict, model, opt, sched, state: dict):
+    """Write-then-rename: a kill mid-write never corrupts the last checkpoint."""
+    import os
+    import torch
+    tmp = ck.with_suffix(".tmp")
+    torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
+                "state": state, "torch_rng": torch.get_rng_state(), "args": args}, tmp)
+    os.replace(tmp, ck)
+
+
+def interrupt_flag() -> list:
+    """SIGTERM/SIGINT (end of a work session) only append to the returned list: the training loop finishes its
+    step, checkpoints and exits cleanly when it is non-empty."""
+    import signal
+    flag = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: flag.append(1))
+    return flag
+
+
 def optimizer_step(model, opt, sched):
     """One AdamW step after backward(): clip at 1.0, step, advance the schedule, clear the gradients."""
     import torch

@@ -9,8 +9,6 @@ Re-running the same command resumes from ckpt/ if it exists.
 import argparse
 import json
 import math
-import os
-import signal
 import time
 
 import numpy as np
@@ -19,7 +17,8 @@ import torch.nn.functional as F
 from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
 
 from common import BASES, DATA, ID2LABEL, LABEL2ID, WORK, base_dir, log, read_tsv, split_train
-from prep import add_training_args, length_grouped_batches, optimizer_step, progress_line
+from prep import (adamw, add_training_args, interrupt_flag, length_grouped_batches, load_checkpoint, optimizer_step,
+                  progress_line, save_checkpoint)
 
 
 def parse_args():
@@ -94,29 +93,14 @@ def main():
 
     model = AutoModelForSequenceClassification.from_pretrained(
         bdir, num_labels=2, id2label=ID2LABEL, label2id=LABEL2ID, problem_type="single_label_classification")
-    no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
-    groups = [
-        {"params": [p for n, p in model.named_parameters() if not any(k in n for k in no_decay)], "weight_decay": a.weight_decay},
-        {"params": [p for n, p in model.named_parameters() if any(k in n for k in no_decay)], "weight_decay": 0.0},
-    ]
-    opt = torch.optim.AdamW(groups, lr=a.lr)
+    opt = adamw(model, a.lr, a.weight_decay)
     sched = get_linear_schedule_with_warmup(opt, int(a.warmup * total), total)
 
-    state = {"step": 0, "best": None, "evals_since_best": 0, "train_seconds": 0.0, "history": []}
     ck = out / "ckpt" / "state.pt"
-    if ck.exists():
-        saved = torch.load(ck, weights_only=False)
-        # The LR schedule and data order depend on these: resuming with different values would silently mix runs.
-        fixed = ("base", "epochs", "lr", "batch_size", "max_length", "max_steps", "train_subset", "holdout",
-                 "split_seed", "seed", "warmup", "distill_from")
-        diff = {k: (saved["args"][k], vars(a)[k]) for k in fixed if saved["args"].get(k) != vars(a)[k]}
-        if diff:
-            raise SystemExit(f"{ck} was written with different args {diff}; use the original command or a new --run")
-        model.load_state_dict(saved["model"])
-        opt.load_state_dict(saved["opt"])
-        sched.load_state_dict(saved["sched"])
-        state = saved["state"]
-        torch.set_rng_state(saved["torch_rng"])
+    fixed = ("base", "epochs", "lr", "batch_size", "max_length", "max_steps", "train_subset", "holdout",
+             "split_seed", "seed", "warmup", "distill_from")
+    state = load_checkpoint(ck, vars(a), fixed, model, opt, sched, "a new --run")
+    if state is not None:
         say(f"resumed from {ck} at step {state['step']}/{total}")
         # best/ may be newer than the last resume checkpoint (killed in between): never let it be overwritten by worse.
         bs = out / "best" / "train_state.json"
@@ -125,14 +109,9 @@ def main():
             if state["best"] is None or (b["acc"], -b["nll"]) > (state["best"]["acc"], -state["best"]["nll"]):
                 state["best"] = {k: b[k] for k in ("acc", "nll", "step")}
     else:
+        state = {"step": 0, "best": None, "evals_since_best": 0, "train_seconds": 0.0, "history": []}
         say(f"new run {run}: base={a.base} ({bdir}) args={vars(a)}")
     say(f"train rows {len(train_rows)}, held-out {len(held_rows)}, steps/epoch {steps_per_epoch}, total steps {total}")
-
-    def save_ckpt():
-        tmp = ck.with_suffix(".tmp")  # write-then-rename: a kill mid-write never corrupts the last checkpoint
-        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
-                    "state": state, "torch_rng": torch.get_rng_state(), "args": vars(a)}, tmp)
-        os.replace(tmp, ck)
 
     def do_eval():
         m = evaluate(model, ids, labels, held_rows, tok.pad_token_id)
@@ -150,10 +129,7 @@ def main():
             tag = ""
         say(f"eval step {state['step']}: held-out acc {m['acc']:.4f} nll {m['nll']:.4f}{tag}")
 
-    # SIGTERM/SIGINT (end of a work session): finish the current step, checkpoint, exit cleanly.
-    interrupted = []
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: interrupted.append(1))
+    interrupted = interrupt_flag()
 
     model.train()
     t_last_ckpt = time.time()
@@ -189,7 +165,7 @@ def main():
                     say(f"early stop: {a.patience} evals without improvement")
                     stop = True
             if time.time() - t_last_ckpt > a.ckpt_minutes * 60 or step == total or stop or interrupted:
-                save_ckpt()
+                save_checkpoint(ck, vars(a), model, opt, sched, state)
                 t_last_ckpt = time.time()
             if interrupted:
                 say(f"interrupted at step {step}: checkpoint saved, rerun the same command to resume")
