@@ -41,7 +41,7 @@ def table(task, multis, singles, cols):
                     dual.append(json.load(open(out_dir(task, [h]) / "manifest.json"))["metrics"][k][s][key])
         lines.append(f"| dual ({' + '.join(model_name(task, [h]) for h in singles)}) {k} | "
                      + " | ".join(pct(v) for v in dual) + " |")
-        for label, folder in multis:
+        for label, folder in [m for m in multis if (m[1] / "manifest.json").exists()]:  # 3-ep rows: where kept
             m = json.load(open(folder / "manifest.json"))["metrics"][k]
             v = [m[s][key] for s in SPLITS for _, _, key in cols]
             lines.append(f"| {label} {k} | " + " | ".join(pct(x) for x in v) + " |")
@@ -69,14 +69,12 @@ if __name__ == "__main__":
     print("SNIPS (intent accuracy, slot micro-F1, sentence accuracy = intent and all word tags right), %\n")
     multis = [("snips-joint-minilm (6 ep)", out_dir("snips", ["intent", "slots"])),
               ("joint, 3 ep (not committed)", THREE_EPOCH["snips"])]
-    multis = [m for m in multis if (m[1] / "manifest.json").exists()]
     print(table("snips", multis, ["intent", "slots"],
                 [("intent", "intent", "intent_accuracy"), ("slot F1", "slots", "slots_f1"),
                  ("sentence", "both", "sentence_accuracy")]))
     print("\nMASSIVE en-US (intent / scenario accuracy; both = both right), %\n")
     multis = [("massive-consolidated-minilm (6 ep)", out_dir("massive", ["intent", "scenario"])),
               ("consolidated, 3 ep (not committed)", THREE_EPOCH["massive"])]
-    multis = [m for m in multis if (m[1] / "manifest.json").exists()]
     print(table("massive", multis, ["intent", "scenario"],
                 [("intent", "intent", "intent_accuracy"), ("scenario", "scenario", "scenario_accuracy"),
                  ("both", "both", "sentence_accuracy")]))
