@@ -5,3 +5,4 @@ export { checkCompatible, requireTrainable, splitDataset } from './split.js';
 export { bioLabels, bioToSpans, spansToChunks, type Chunk } from './bio.js';
 export { parseAnnotations } from './rasa.js';
 export { checkSpans } from './build.js';
+export { DATA_FLAGS, DATA_FLAGS_USAGE, readOptionsFromFlags } from './flags.js';
