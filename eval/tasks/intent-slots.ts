@@ -3,7 +3,7 @@
 // same utterances in the same run, so their metrics and latencies compare directly.
 import path from 'node:path';
 import { readDataset, spansToChunks, type Example, type Format } from '../../datasets/index.js';
-import { loadClassifier, loadParser, loadTagger, type SequencePrediction, type SlotSpan } from '../../lib/index.js';
+import { loadClassifier, loadParser, loadTagger, type LoadOptions, type SequencePrediction, type SlotSpan } from '../../lib/index.js';
 import { readModelDir } from '../../lib/model-dir.js';
 import { classificationMetrics } from '../classification.js';
 import { EvalError, requireFile, taskDataDir } from '../data.js';
@@ -96,8 +96,8 @@ async function evaluate(spec: Spec, ctx: TaskContext): Promise<EvalRun> {
 export async function evaluateIntentSlots(data: IntentSlotsData, ctx: TaskContext): Promise<EvalRun> {
   const utterances = data.utterances.slice(0, ctx.limit ?? Infinity);
   const { labels } = data;
-  const main = await openSystem([ctx.modelDir], data, labels, ctx.modelFile);
-  const dual = ctx.dual ? await openSystem(ctx.dual, data, labels) : undefined;
+  const main = await openSystem([ctx.modelDir], data, labels, { modelFile: ctx.modelFile, maxBatchSize: ctx.maxBatchSize });
+  const dual = ctx.dual ? await openSystem(ctx.dual, data, labels, { maxBatchSize: ctx.maxBatchSize }) : undefined;
   try {
     const systems = [main, ...(dual ? [dual] : [])];
     const reports: SystemReport[] = [];
@@ -120,6 +120,7 @@ export async function evaluateIntentSlots(data: IntentSlotsData, ctx: TaskContex
         date: new Date().toISOString(),
         command: ctx.command,
         provider: 'cpu',
+        ...(ctx.maxBatchSize ? { maxBatchSize: ctx.maxBatchSize } : {}),
         data: { dir: data.dir, files: data.files },
         model: info,
         classification: classificationMetrics(classes, gold, after, before, primary!.preds[0]?.fields[field].temperature ?? 1),
@@ -181,9 +182,9 @@ function probabilityViews(preds: readonly FieldAnswer[], labels: readonly string
 }
 
 /** A folder with `heads` is one system by itself; single-task folders (classifier or tagger) combine into one. */
-async function openSystem(dirs: string[], spec: Scoring, labels: Record<string, string[]>, modelFile?: string): Promise<System> {
+async function openSystem(dirs: string[], spec: Scoring, labels: Record<string, string[]>, load: LoadOptions): Promise<System> {
   const parts: System[] = [];
-  for (const dir of dirs) parts.push(await openPart(dir, spec, labels, modelFile));
+  for (const dir of dirs) parts.push(await openPart(dir, spec, labels, load));
   for (const field of spec.fields) {
     if (!parts.some((p) => p.fields.includes(field))) throw new EvalError(`no model in ${dirs.join(', ')} predicts ${field}`);
   }
@@ -205,11 +206,11 @@ async function openSystem(dirs: string[], spec: Scoring, labels: Record<string, 
   };
 }
 
-async function openPart(dir: string, spec: Scoring, labels: Record<string, string[]>, modelFile?: string): Promise<System> {
-  const { config } = readModelDir(dir, modelFile);
+async function openPart(dir: string, spec: Scoring, labels: Record<string, string[]>, load: LoadOptions): Promise<System> {
+  const { config } = readModelDir(dir, load.modelFile);
   const name = path.basename(path.resolve(dir));
   if (Array.isArray(config.heads)) {
-    const parser = await loadParser<Record<string, 'sequence' | 'token'>>(dir, { modelFile });
+    const parser = await loadParser<Record<string, 'sequence' | 'token'>>(dir, load);
     const fields = parser.heads.filter((h) => h.kind === 'sequence' && spec.fields.includes(h.name)).map((h) => h.name);
     const slotHead = parser.heads.find((h) => h.kind === 'token')?.name;
     return {
@@ -227,12 +228,12 @@ async function openPart(dir: string, spec: Scoring, labels: Record<string, strin
   }
   const modelLabels = Object.values(config.id2label ?? {}).map(String);
   if (modelLabels.length > 0 && modelLabels.every((l) => l === 'O' || /^[BI]-/.test(l))) {
-    const tagger = await loadTagger(dir, { modelFile });
+    const tagger = await loadTagger(dir, load);
     return { name, dirs: [dir], fields: [], slots: true, predict: async (text) => ({ fields: {}, slots: (await tagger.tagSlots(text)).slots }), dispose: () => tagger.dispose() };
   }
   const field = spec.fields.find((f) => modelLabels.every((l) => labels[f].includes(l)));
   if (!field) throw new EvalError(`${dir}: its labels match none of ${spec.name}'s fields (${spec.fields.join(', ')})`);
-  const clf = await loadClassifier(dir, { modelFile });
+  const clf = await loadClassifier(dir, load);
   return {
     name, dirs: [dir], fields: [field], slots: false,
     predict: async (text) => ({ fields: { [field]: { ...(await clf.classify(text)), temperature: clf.temperature } } }),
