@@ -48,7 +48,7 @@ function labelNames(value: string): Record<string, string> {
   return Object.fromEntries(
     value.split(',').map((pair) => {
       const at = pair.indexOf('=');
-      if (at < 1) throw new DataError('DATA_FORMAT', value, `--label-names takes raw=name pairs or a file of names, got ${JSON.stringify(pair)}`);
+      if (at < 1) throw new DataError('DATA_FORMAT', '--label-names', `takes raw=name pairs or a file of names (one a line, ids from 0), got ${JSON.stringify(pair)}`);
       return [pair.slice(0, at).trim(), pair.slice(at + 1).trim()];
     }),
   );

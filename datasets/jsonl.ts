@@ -1,7 +1,8 @@
 // JSON lines (or a .json array of the same records). Three shapes:
 // - generic: {"text", "label" | "labels" | "intent" | "scenario" | "heads": {...}, "spans": [{"start", "end", "label"}]}
 // - SNIPS (Goo et al.): {"text", "tokens", "tags" (BIO per word), "intent"}: tags become character spans
-// - MASSIVE: {"utt", "intent", "scenario", ...}: heads intent and scenario (no slots offline)
+// - MASSIVE: {"utt", "intent", "scenario", "annot_utt"?}: heads intent and scenario; slots from annot_utt when
+//   present (the offline copy has none)
 import { splitWords } from '../lib/words.js';
 import { bioToSpans } from './bio.js';
 import { labelValue, type Row } from './build.js';
@@ -116,11 +117,25 @@ function genericRow(r: Record<string, unknown>, file: string, line: number): Row
 }
 
 function massiveRow(r: Record<string, unknown>, file: string, line: number): Row {
-  return {
-    text: text(r.utt, 'utt', file, line),
-    heads: { intent: labelValue(r.intent, file, line, 'intent'), scenario: labelValue(r.scenario, file, line, 'scenario') },
-    line,
-  };
+  const utt = text(r.utt, 'utt', file, line);
+  const heads = { intent: labelValue(r.intent, file, line, 'intent'), scenario: labelValue(r.scenario, file, line, 'scenario') };
+  return { text: utt, heads, ...(r.annot_utt === undefined ? {} : { spans: massiveSpans(utt, text(r.annot_utt, 'annot_utt', file, line), file, line) }), line };
+}
+
+/** The full MASSIVE release's `annot_utt`: "wake me up at [time : five am]" -> a span on utt. */
+function massiveSpans(utt: string, annotated: string, file: string, line: number): Span[] {
+  const spans: Span[] = [];
+  let plain = '';
+  let last = 0;
+  for (const m of annotated.matchAll(/\[\s*([^\s:\]]+)\s*:\s*([^\]]*?)\s*\]/g)) {
+    plain += annotated.slice(last, m.index);
+    spans.push({ start: plain.length, end: plain.length + m[2].length, label: m[1] });
+    plain += m[2];
+    last = m.index + m[0].length;
+  }
+  plain += annotated.slice(last);
+  if (plain !== utt) throw new DataError('DATA_INVALID', file, `annot_utt without its annotations is ${JSON.stringify(plain)}, not utt ${JSON.stringify(utt)}`, line);
+  return spans;
 }
 
 /** BIO per whitespace word; the words are the text's (or the tokens joined by single spaces). */

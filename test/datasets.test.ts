@@ -9,6 +9,7 @@ import {
   DataError,
   parseAnnotations,
   readDataset,
+  readOptionsFromFlags,
   requireTrainable,
   splitDataset,
   type Dataset,
@@ -129,6 +130,14 @@ describe('JSONL', () => {
     expect(ds.heads.map((h) => [h.name, h.labels])).toEqual([['intent', ['alarm_set', 'audio_volume_mute']], ['scenario', ['alarm', 'audio']]]);
   });
 
+  it('reads MASSIVE annot_utt slots when the file has them', () => {
+    const row = { scenario: 'alarm', intent: 'alarm_set', utt: 'wake me up at five am this week', annot_utt: 'wake me up at [time : five am] [date : this week]' };
+    const ds = read('full.jsonl', JSON.stringify(row) + '\n');
+    expect(ds.examples[0].spans!.map((s) => [row.utt.slice(s.start, s.end), s.label])).toEqual([['five am', 'time'], ['this week', 'date']]);
+    const e = failure('bad.jsonl', JSON.stringify({ ...row, utt: 'wake me up' }) + '\n');
+    expect(e).toMatchObject({ code: 'DATA_INVALID', line: 1 });
+  });
+
   it('reads a .json array with each record at its own line', () => {
     const ds = read('a.json', '[\n  {"text": "a b", "label": "x"},\n  {"text": "[c] {d}",\n   "label": "y"}\n]\n');
     expect(ds.examples.map((e) => e.where.split(':').at(-1))).toEqual(['2', '3']);
@@ -213,6 +222,9 @@ describe('bad data: one DataError naming the file and line', () => {
     ['blank file', 'x.jsonl', '\n \n', undefined, 'DATA_EMPTY', undefined, /empty/],
     ['header only', 'x.csv', 'text,label\n', undefined, 'DATA_EMPTY', undefined, /no examples/],
     ['unknown extension', 'x.txt', 'a;b\n', undefined, 'DATA_FORMAT', undefined, /cannot tell the format/],
+    ['a .json that is not an array', 'x.json', '{"train": [["hi", "greet"]]}', undefined, 'DATA_FORMAT', undefined, /must be an array of records/],
+    ['a JSON line that is not an object', 'x.jsonl', '{"text": "a", "label": "x"}\n["b", "y"]\n', undefined, 'DATA_FORMAT', 2, /must be a JSON object/],
+    ['spans that are not a list', 'x.jsonl', '{"text": "a", "label": "x", "spans": {"start": 0}}\n', undefined, 'DATA_INVALID', 1, /'spans' must be a list/],
   ] as const)('%s', (_, name, content, options, code, line, message) => {
     const e = failure(name, content, options as ReadOptions | undefined);
     expect(e.code).toBe(code);
@@ -244,6 +256,17 @@ describe('bad data: one DataError naming the file and line', () => {
     expect(ds.warnings[0]).toMatch(/dropped 2 duplicate rows, kept the first of each \(first: line 4 repeats line 2\)/);
     expect(ds.warnings[1]).toMatch(/1 text repeat with other labels/);
     expect(read('dup.csv', content, { duplicates: 'keep' }).examples).toHaveLength(5);
+  });
+});
+
+describe('command-line flags', () => {
+  it('turn into read options: lists, label names as pairs or a file of names', () => {
+    const names = write('names.txt', 'World\nSports\n');
+    expect(readOptionsFromFlags({ format: 'csv', 'label-columns': 'a, b', columns: 'x,y', 'label-names': '1=World,2=Sci/Tech' })).toEqual({
+      format: 'csv', labelColumns: ['a', 'b'], columns: ['x', 'y'], labelNames: { 1: 'World', 2: 'Sci/Tech' },
+    });
+    expect(readOptionsFromFlags({ 'label-names': names }).labelNames).toEqual({ 0: 'World', 1: 'Sports' });
+    expect(() => readOptionsFromFlags({ 'label-names': 'World' })).toThrow(/raw=name pairs or a file of names/);
   });
 });
 
