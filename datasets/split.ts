@@ -1,5 +1,7 @@
 // Splits and cross-file checks: a seeded split by unique text (no text in two parts), dev/test against train,
 // and what train needs to be trainable.
+// The same seeded PRNG (mulberry32) the bench builds its workloads with.
+import { seeded } from '../bench/stats.js';
 import { DataError, type Dataset, type Example, type SplitOptions, type SplitResult } from './types.js';
 
 /** Throws unless every sequence head has at least two classes. */
@@ -60,7 +62,7 @@ export function splitDataset(ds: Dataset, opts: SplitOptions): SplitResult {
   const key = (text: string) => (head?.kind === 'sequence' ? JSON.stringify(groups.get(text)![0].heads[head.name]) : '');
   const strata = new Map<string, string[]>();
   for (const t of texts) strata.set(key(t), [...(strata.get(key(t)) ?? []), t]);
-  const random = mulberry32(opts.seed);
+  const random = seeded(opts.seed);
   const order = interleave([...strata.keys()].sort().map((k) => shuffle(strata.get(k)!, random)));
   const test = new Set(order.slice(0, nTest));
   const dev = new Set(order.slice(nTest, nTest + nDev));
@@ -102,15 +104,4 @@ function shuffle<T>(items: T[], random: () => number): T[] {
     [out[i], out[j]] = [out[j], out[i]];
   }
   return out;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
