@@ -7,9 +7,11 @@ import {
   confusionMatrix,
   coverageCurve,
   expectedCalibrationError,
+  f1Of,
   macroAurocOvr,
   macroF1,
   perClassScores,
+  ratio,
   reliabilityBins,
 } from './metrics.js';
 import type { ClassificationMetrics } from './types.js';
@@ -101,7 +103,6 @@ export function multiLabelMetrics(
   before: readonly (readonly number[])[],
   temperature: number,
 ): ClassificationMetrics {
-  const k = labels.length;
   const predicted = (probs: readonly (readonly number[])[]) => probs.map((p) => p.map((x) => x >= MULTI_LABEL_THRESHOLD));
   const pred = predicted(after);
   const exact = pred.map((p, i) => p.every((x, l) => x === gold[i][l]));
@@ -112,7 +113,7 @@ export function multiLabelMetrics(
     const support = g.filter(Boolean).length;
     const precision = ratio(tp, p.filter(Boolean).length);
     const recall = ratio(tp, support);
-    return { label, precision, recall, f1: ratio(2 * precision * recall, precision + recall), support };
+    return { label, precision, recall, f1: f1Of(precision, recall), support };
   });
   const confusion = labels.map((_, g) => labels.map((__, p) => gold.filter((row, i) => row[g] && pred[i][p]).length));
   const aurocs = labels.map((_, l) => auroc(after.map((p) => p[l]), gold.map((row) => row[l]))).filter(Number.isFinite);
@@ -129,10 +130,10 @@ export function multiLabelMetrics(
     multiLabel: true,
     accuracy: ratio(exact.filter(Boolean).length, exact.length),
     macroF1: macroF1(perClass),
-    auroc: ratio(aurocs.reduce((a, b) => a + b, 0), aurocs.length) || NaN,
+    auroc: aurocs.length ? aurocs.reduce((a, b) => a + b, 0) / aurocs.length : NaN,
     aurocKind: 'macro-labels',
     perClass,
-    confusion: k ? confusion : [],
+    confusion,
     ece: {
       before: expectedCalibrationError(dBefore.confidence, dBefore.correct, ECE_BINS),
       after: expectedCalibrationError(dAfter.confidence, dAfter.correct, ECE_BINS),
@@ -146,4 +147,3 @@ export function multiLabelMetrics(
 }
 
 const MULTI_LABEL_THRESHOLD = 0.5;
-const ratio = (x: number, y: number) => (y === 0 ? 0 : x / y);

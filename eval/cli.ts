@@ -104,12 +104,14 @@ async function evaluate(argv: readonly string[], io: Io): Promise<number> {
   const task = findTask(positionals[0]);
   const split = values.split ?? task.defaultSplit;
   const log = (line: string) => io.err(`[${task.name}/${split}] ${line}\n`);
+  const dataOptions = readOptionsFromFlags(values);
+  if (task !== TASKS.custom && Object.keys(dataOptions).length > 0) throw new EvalError(`--${Object.keys(DATA_FLAGS).find((f) => values[f as keyof typeof DATA_FLAGS] !== undefined)} applies to the custom task only`);
 
   const { result, rows } = await task.evaluate({
     modelDir: values.model,
     modelFile: values.onnx,
     data: values.data,
-    dataOptions: readOptionsFromFlags(values),
+    dataOptions,
     split,
     limit: positiveInt('limit', values.limit),
     maxBatchSize: positiveInt('max-batch-size', values['max-batch-size']),

@@ -11,9 +11,9 @@ export interface ClassScores {
 }
 
 /** x / y, or 0 when y is 0 (the convention of sklearn's zero_division=0 and seqeval). */
-const ratio = (x: number, y: number) => (y === 0 ? 0 : x / y);
+export const ratio = (x: number, y: number) => (y === 0 ? 0 : x / y);
 
-const f1Of = (precision: number, recall: number) => ratio(2 * precision * recall, precision + recall);
+export const f1Of = (precision: number, recall: number) => ratio(2 * precision * recall, precision + recall);
 
 function checkPaired(a: ArrayLike<unknown>, b: ArrayLike<unknown>, what: string): void {
   if (a.length !== b.length) throw new RangeError(`${what}: ${a.length} gold vs ${b.length} predicted`);

@@ -130,6 +130,12 @@ describe('eval custom', () => {
     expect(r.err.trim().split('\n').filter((l) => l.startsWith('eval:'))).toHaveLength(1);
   });
 
+  it('keeps the data flags to the custom task', async () => {
+    const r = await run(['sst2', '--model', fixture('tiny-bert'), '--text-column', 'x']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/--text-column applies to the custom task only/);
+  });
+
   it('needs --data', async () => {
     const r = await run(['custom', '--model', fixture('tiny-bert')]);
     expect(r.code).toBe(1);

@@ -41,7 +41,7 @@ function evaluateHeads(ds: Dataset, modelHeads: HeadConfig[], ctx: TaskContext):
   for (const head of sequence) {
     if (head.problemType === 'multi_label_classification') throw new EvalError(`${ds.file}: head '${head.name}' is multi-label; multi-head models are scored on single-label heads`);
     labels[head.name] = labelList(modelHead(head, 'sequence').id2label, `${ctx.modelDir} head ${head.name}`);
-    examples = renameLabels(examples, head.name, labels[head.name], ds.file, ctx.modelDir);
+    examples = renameLabels(examples, head.name, labels[head.name], ctx.modelDir);
   }
   if (token) {
     const types = new Set(labelList(modelHead(token, 'token').id2label, ctx.modelDir).filter((t) => t !== 'O').map((t) => t.slice(2)));
@@ -73,7 +73,7 @@ function evaluateClassifier(ds: Dataset, modelLabels: string[], ctx: TaskContext
   }
   if (ds.heads.some((h) => h.kind === 'token')) ctx.log(`the model has no token head: the spans in ${ds.file} are not scored`);
   const head = sequence[0].name;
-  const examples = renameLabels(ds.examples, head, modelLabels, ds.file, ctx.modelDir);
+  const examples = renameLabels(ds.examples, head, modelLabels, ctx.modelDir);
   const index = (label: string) => modelLabels.indexOf(label);
   return runClassifier(
     { name: 'custom', split: path.basename(ds.file), dataDir: path.dirname(path.resolve(ds.file)), labels: modelLabels },
@@ -87,7 +87,7 @@ function evaluateClassifier(ds: Dataset, modelLabels: string[], ctx: TaskContext
 }
 
 /** The data's labels of one head spelled as the model's (compared case-insensitively); an unknown one is an error. */
-function renameLabels(examples: Example[], head: string, modelLabels: readonly string[], file: string, modelDir: string): Example[] {
+function renameLabels(examples: Example[], head: string, modelLabels: readonly string[], modelDir: string): Example[] {
   const byName = new Map(modelLabels.map((l) => [l.toLowerCase(), l]));
   const rename = (label: string, ex: Example) => {
     const found = byName.get(label.toLowerCase());
@@ -96,7 +96,6 @@ function renameLabels(examples: Example[], head: string, modelLabels: readonly s
     }
     return found;
   };
-  if (examples.length === 0) throw new EvalError(`${file}: no examples`);
   return examples.map((ex) => {
     const value = ex.heads[head];
     return { ...ex, heads: { ...ex.heads, [head]: Array.isArray(value) ? value.map((l) => rename(l, ex)) : rename(value, ex) } };

@@ -57,6 +57,7 @@ const SPLITS = ['train', 'dev', 'test'];
 
 // Every row counts, as in the published numbers (the files repeat a few utterances).
 const readExamples = (file: string, format: Format) => readDataset(requireFile(file), { format, duplicates: 'keep' });
+
 export const snips = intentSlotsTask({
   name: 'snips',
   description: 'SNIPS (Goo et al. split): 7 intents, 39 slot types, BIO tags on whitespace words',
