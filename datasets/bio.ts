@@ -50,6 +50,13 @@ export function spansToChunks(text: string, spans: readonly { start: number; end
   return spans.map((s) => ({ type: s.label, start: wordAt(s.start), end: wordAt(s.end - 1) + 1 }));
 }
 
+/** One BIO tag per whitespace word of `text` (the engine's units) from spans on word boundaries. */
+export function wordTags(text: string, spans: readonly { start: number; end: number; label: string }[]): string[] {
+  const tags = splitWords(text).map(() => 'O');
+  for (const c of spansToChunks(text, spans)) for (let w = c.start; w < c.end; w++) tags[w] = `${w === c.start ? 'B' : 'I'}-${c.type}`;
+  return tags;
+}
+
 /** The token head's tag set for these entity types: O, then B-/I- per type, types sorted. */
 export function bioLabels(types: Iterable<string>): string[] {
   return ['O', ...[...new Set(types)].sort().flatMap((t) => [`B-${t}`, `I-${t}`])];

@@ -30,7 +30,7 @@ export function parseCsv(src: Source, delimiter = ','): Record[] {
   };
   const endRecord = () => {
     endCell();
-    if (!(cells.length === 1 && cells[0] === '')) records.push({ cells, line: recordLine });
+    if (!(cells.length === 1 && cells[0].trim() === '')) records.push({ cells, line: recordLine });
     cells = [];
     recordLine = line;
   };

@@ -140,9 +140,10 @@ function massiveSpans(utt: string, annotated: string, file: string, line: number
 
 /** BIO per whitespace word; the words are the text's (or the tokens joined by single spaces). */
 function snipsRow(r: Record<string, unknown>, file: string, line: number): Row {
+  if (r.text === undefined && !Array.isArray(r.tokens)) throw new DataError('DATA_INVALID', file, `no 'text' or 'tokens'`, line);
   const sentence = r.text !== undefined ? text(r.text, 'text', file, line) : (r.tokens as unknown[]).join(' ');
-  const tags = r.tags as unknown[];
-  if (!tags.every((t) => typeof t === 'string')) throw new DataError('DATA_INVALID', file, `'tags' must be a list of BIO strings`, line);
+  const tags = r.tags;
+  if (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string')) throw new DataError('DATA_INVALID', file, `'tags' must be a list of BIO strings`, line);
   const words = splitWords(sentence);
   if (words.length !== tags.length) throw new DataError('DATA_INVALID', file, `${tags.length} tags for ${words.length} whitespace words`, line);
   const spans = bioToSpans(tags as string[]).map((c) => ({ start: words[c.start].start, end: words[c.end - 1].end, label: c.type }));

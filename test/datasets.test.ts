@@ -14,6 +14,7 @@ import {
   splitDataset,
   type Dataset,
   type ReadOptions,
+  wordTags,
 } from '../datasets/index.js';
 
 let tmp: string;
@@ -54,6 +55,11 @@ describe('CSV', () => {
     expect(ds.examples.map((e) => e.where.split(':').at(-1))).toEqual(['2', '3', '4', '6']);
     expect(ds.heads).toEqual([{ name: 'label', kind: 'sequence', problemType: 'single_label_classification', labels: ['greet', 'leave'] }]);
     expect(ds.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('skips blank lines, keeping the numbering', () => {
+    const ds = read('blank.csv', 'text,label\na,x\n   \n\nb,y\n');
+    expect(ds.examples.map((e) => e.where.split(':').at(-1))).toEqual(['2', '5']);
   });
 
   it('names the head intent when the column is called intent, and finds other default columns', () => {
@@ -122,6 +128,11 @@ describe('JSONL', () => {
     const ds = read('snips.jsonl', JSON.stringify(row) + '\n' + JSON.stringify({ ...row, intent: 'Other' }) + '\n');
     expect(ds.format).toBe('snips');
     expect(ds.examples[0].spans!.map((s) => [row.text.slice(s.start, s.end), s.label])).toEqual([['sabrina salerno', 'artist'], ['my', 'owner']]);
+  });
+
+  it('gives one BIO tag per whitespace word, the units the engine tags', () => {
+    const text = 'play  Daft Punk on\tspotify';
+    expect(wordTags(text, [{ start: 6, end: 15, label: 'artist' }, { start: 19, end: 26, label: 'service' }])).toEqual(['O', 'B-artist', 'I-artist', 'O', 'B-service']);
   });
 
   it('reads MASSIVE as heads intent and scenario', () => {
@@ -215,6 +226,7 @@ describe('bad data: one DataError naming the file and line', () => {
     ['Rasa bad entity JSON', 'x.yml', 'nlu:\n- intent: a\n  examples: |\n    - [x]{"entity": }\n', undefined, 'DATA_FORMAT', 4, /not valid JSON/],
     ['Rasa bad YAML', 'x.yml', 'nlu:\n- intent: a\n  examples: |\n    - hi\n  - : :\n bad\n', undefined, 'DATA_FORMAT', 5, /not valid YAML/],
     ['Rasa without nlu', 'x.yml', 'stories:\n- story: x\n', undefined, 'DATA_FORMAT', 1, /no 'nlu:' list/],
+    ['SNIPS without tags', 'x.jsonl', '{"text": "a b", "intent": "i", "tags": ["O", "O"]}\n{"text": "c", "intent": "i", "tags": "O"}\n', undefined, 'DATA_INVALID', 2, /'tags' must be a list of BIO strings/],
     ['SNIPS tag count', 'x.jsonl', '{"text": "a b", "tokens": ["a", "b"], "tags": ["O"], "intent": "i"}\n', undefined, 'DATA_INVALID', 1, /1 tags for 2 whitespace words/],
     ['SST-2 label not 0/1', 'x.tsv', 'sentence\tlabel\ngood\t1\nbad\t7\n', { format: 'sst2' }, 'DATA_INVALID', 3, /label "7" is not in the label names/],
     ['0/1 column with another value', 'x.csv', 'text,a,b\nhi,1,2\n', { labelColumns: ['a', 'b'] }, 'DATA_INVALID', 2, /must be 0 or 1/],
@@ -335,12 +347,7 @@ describe.skipIf(!existsSync(shared))('the benchmark files in ../shared/data', ()
     expect(ds.examples).toHaveLength(700);
     expect(ds.heads[0].labels).toHaveLength(7);
     const raw = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { tags: string[] });
-    ds.examples.forEach((e, i) => {
-      const tags = e.text.split(' ').map(() => 'O');
-      const wordAt = (c: number) => e.text.slice(0, c).split(' ').length - 1;
-      for (const s of e.spans!) for (let w = wordAt(s.start); w <= wordAt(s.end - 1); w++) tags[w] = `${w === wordAt(s.start) ? 'B' : 'I'}-${s.label}`;
-      expect(tags).toEqual(raw[i].tags);
-    });
+    ds.examples.forEach((e, i) => expect(wordTags(e.text, e.spans!)).toEqual(raw[i].tags));
   });
 
   it('MASSIVE test: 2,974 utterances, intent and scenario', () => {
