@@ -1,10 +1,10 @@
 // CSV (RFC 4180 quoting) and TSV (GLUE style: no quoting, bare quotes are text) with a text column and a label
 // column, a delimited multi-label column, or several 0/1 columns. SST-2 is its TSV with 0/1 -> negative/positive.
-import { type Row } from './build.js';
+import type { Row } from './build.js';
 import type { Source } from './source.js';
 import { DataError, type ReadOptions } from './types.js';
 
-interface Record {
+interface TableRecord {
   cells: string[];
   /** 1-based line where the record starts. */
   line: number;
@@ -16,9 +16,9 @@ const TRUE = new Set(['1', 'true', 'yes']);
 const FALSE = new Set(['0', 'false', 'no', '']);
 
 /** RFC 4180: `"` quotes a field, `""` is a quote inside one, quoted fields may hold commas and newlines. */
-export function parseCsv(src: Source, delimiter = ','): Record[] {
+export function parseCsv(src: Source, delimiter = ','): TableRecord[] {
   const { text, file } = src;
-  const records: Record[] = [];
+  const records: TableRecord[] = [];
   let cells: string[] = [];
   let cell = '';
   let line = 1;
@@ -72,7 +72,7 @@ export function parseCsv(src: Source, delimiter = ','): Record[] {
 }
 
 /** One record per line, cells split on tabs; blank lines are skipped. */
-export function parseTsv(src: Source): Record[] {
+export function parseTsv(src: Source): TableRecord[] {
   return src.text
     .split('\n')
     .map((l, i) => ({ cells: l.replace(/\r$/, '').split('\t'), line: i + 1 }))
@@ -80,7 +80,7 @@ export function parseTsv(src: Source): Record[] {
 }
 
 /** Records (header first unless `options.columns` names them) -> rows with one head. */
-export function tableRows(records: Record[], src: Source, options: ReadOptions): Row[] {
+export function tableRows(records: TableRecord[], src: Source, options: ReadOptions): Row[] {
   const { file } = src;
   const headerLine = options.columns ? 0 : records[0].line;
   const header = options.columns ?? records[0].cells.map((c) => c.trim());
@@ -107,7 +107,10 @@ export function tableRows(records: Record[], src: Source, options: ReadOptions):
   let label: (cells: string[], line: number) => string | string[];
   let head = 'label';
   if (options.labelColumns?.length) {
-    const columns = options.labelColumns.map((c) => [header[find(c)], find(c)] as const);
+    const columns = options.labelColumns.map((c) => {
+      const at = find(c);
+      return [header[at], at] as const;
+    });
     label = (cells, line) =>
       columns.flatMap(([col, at]) => {
         const v = cells[at].trim().toLowerCase();
@@ -136,7 +139,7 @@ export function tableRows(records: Record[], src: Source, options: ReadOptions):
 export const SST2_OPTIONS: ReadOptions = { textColumn: 'sentence', labelColumn: 'label', labelNames: { 0: 'negative', 1: 'positive' } };
 
 /** GLUE SST-2's header, and labels all 0/1. */
-export function looksLikeSst2(records: Record[]): boolean {
+export function looksLikeSst2(records: TableRecord[]): boolean {
   const [header, ...body] = records;
   return header?.cells.join('\t') === 'sentence\tlabel' && body.every((r) => r.cells[1] === '0' || r.cells[1] === '1');
 }

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { buildDataset, type Row } from './build.js';
 import { looksLikeSst2, parseCsv, parseTsv, SST2_OPTIONS, tableRows } from './delimited.js';
-import { detectJsonShape, jsonRows, parseJsonArray, parseJsonl, type JsonRecord } from './jsonl.js';
+import { detectJsonShape, jsonRows, parseJsonArray, parseJsonl } from './jsonl.js';
 import { rasaRows } from './rasa.js';
 import { readSource, type Source } from './source.js';
 import { DataError, FORMATS, type Dataset, type Format, type ReadOptions } from './types.js';
@@ -36,7 +36,8 @@ function readRows(src: Source, requested: Format | 'auto', options: ReadOptions)
     case 'snips':
     case 'massive': {
       const records = nonEmpty(ext === '.json' ? parseJsonArray(src) : parseJsonl(src), src);
-      const shape = format === 'jsonl' && requested === 'auto' ? detectJsonShape(records) : format;
+      // jsonl is the family: SNIPS and MASSIVE files are told by their keys unless named explicitly.
+      const shape = format === 'jsonl' ? detectJsonShape(records) : format;
       return { format: shape, rows: jsonRows(records, shape, src.file) };
     }
   }
@@ -52,7 +53,7 @@ function formatOfExtension(file: string, ext: string): Format {
 
 const hasTableOptions = (o: ReadOptions) => Boolean(o.textColumn || o.labelColumn || o.labelColumns || o.labelDelimiter || o.columns || o.labelNames);
 
-function nonEmpty<T extends { line: number } | JsonRecord>(records: T[], src: Source): T[] {
+function nonEmpty<T extends { line: number }>(records: T[], src: Source): T[] {
   if (records.length === 0) throw new DataError('DATA_EMPTY', src.file, 'no records in the file');
   return records;
 }
