@@ -1,5 +1,6 @@
 // readDataset: a file in any supported format -> a Dataset. The format comes from options.format, else from the
-// extension and content (.csv .tsv .jsonl .json .yml .yaml; SST-2, SNIPS and MASSIVE by their known shapes).
+// extension and content (.csv .tsv .jsonl .json .yml .yaml, each optionally .gz; SST-2, SNIPS and MASSIVE by their
+// known shapes).
 import path from 'node:path';
 import { buildDataset, type Row } from './build.js';
 import { looksLikeSst2, parseCsv, parseTsv, SST2_OPTIONS, tableRows } from './delimited.js';
@@ -19,7 +20,7 @@ export function readDataset(file: string, options: ReadOptions = {}): Dataset {
 }
 
 function readRows(src: Source, requested: Format | 'auto', options: ReadOptions): { format: Format; rows: Row[]; warnings?: string[] } {
-  const ext = path.extname(src.file).toLowerCase();
+  const ext = path.extname(src.file.replace(/\.gz$/i, '')).toLowerCase();
   const format = requested === 'auto' ? formatOfExtension(src.file, ext) : requested;
   switch (format) {
     case 'csv':

@@ -1,7 +1,8 @@
-// A data file as text: strict UTF-8 (invalid bytes are an error, never mojibake), BOM stripped, sha256 of the bytes,
-// and offset -> line lookups for messages.
+// A data file as text: strict UTF-8 (invalid bytes are an error, never mojibake), BOM stripped, gzip undone,
+// sha256 of the file's bytes, and offset -> line lookups for messages.
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { DataError } from './types.js';
 
 export interface Source {
@@ -22,6 +23,13 @@ export function readSource(file: string): Source {
     throw new DataError('DATA_MISSING', file, `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   const sha256 = createHash('sha256').update(bytes).digest('hex');
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      bytes = gunzipSync(bytes);
+    } catch (err) {
+      throw new DataError('DATA_ENCODING', file, `looks gzipped but does not decompress: ${(err as Error).message}`);
+    }
+  }
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
@@ -54,6 +62,9 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
     const n = b < 0x80 ? 0 : b >= 0xc2 && b < 0xe0 ? 1 : b >= 0xe0 && b < 0xf0 ? 2 : b >= 0xf0 && b < 0xf5 ? 3 : -1;
     if (n < 0) return i;
     for (let k = 1; k <= n; k++) if (i + k >= bytes.length || (bytes[i + k] & 0xc0) !== 0x80) return i;
+    // Overlong forms, UTF-16 surrogates and code points past U+10FFFF.
+    const second = bytes[i + 1];
+    if ((b === 0xe0 && second < 0xa0) || (b === 0xed && second >= 0xa0) || (b === 0xf0 && second < 0x90) || (b === 0xf4 && second >= 0x90)) return i;
     i += n + 1;
   }
   return i;

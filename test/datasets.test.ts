@@ -2,6 +2,7 @@
 // split, the cross-file checks, and the real benchmark files in ../shared/data when present.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -149,6 +150,11 @@ describe('JSONL', () => {
     expect(e).toMatchObject({ code: 'DATA_INVALID', line: 1 });
   });
 
+  it('reads a gzipped file, by the extension under .gz', () => {
+    const ds = read('a.jsonl.gz', gzipSync('{"text": "a", "label": "x"}\n{"text": "b", "label": "y"}\n'));
+    expect(ds.examples.map((e) => e.heads.label)).toEqual(['x', 'y']);
+  });
+
   it('reads a .json array with each record at its own line', () => {
     const ds = read('a.json', '[\n  {"text": "a b", "label": "x"},\n  {"text": "[c] {d}",\n   "label": "y"}\n]\n');
     expect(ds.examples.map((e) => e.where.split(':').at(-1))).toEqual(['2', '3']);
@@ -249,6 +255,11 @@ describe('bad data: one DataError naming the file and line', () => {
     const e = failure('latin1.csv', bytes);
     expect(e).toMatchObject({ code: 'DATA_ENCODING', line: 3 });
     expect(e.message).toMatch(/not valid UTF-8 \(byte 0xe9/);
+  });
+
+  it('finds an encoded UTF-16 surrogate too', () => {
+    const bytes = Buffer.concat([Buffer.from('text,label\nok,a\nbad'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from(',b\n')]);
+    expect(failure('surrogate.csv', bytes)).toMatchObject({ code: 'DATA_ENCODING', line: 3 });
   });
 
   it('strips a UTF-8 byte order mark', () => {
@@ -355,6 +366,12 @@ describe.skipIf(!existsSync(shared))('the benchmark files in ../shared/data', ()
     expect(ds.format).toBe('massive');
     expect(ds.examples).toHaveLength(2974);
     expect(ds.heads.map((h) => [h.name, h.labels.length])).toEqual([['intent', 59], ['scenario', 18]]);
+  });
+
+  it('20 Newsgroups test (gzipped JSONL): 7,532 posts, 20 groups', () => {
+    const ds = readDataset(path.join(shared, '20newsgroups/test.jsonl.gz'), { duplicates: 'keep' });
+    expect(ds.examples).toHaveLength(7532);
+    expect(ds.heads[0].labels).toHaveLength(20);
   });
 
   it('GoEmotions dev (headerless TSV, multi-label ids) and AG News test (headerless CSV)', () => {
