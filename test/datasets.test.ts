@@ -205,6 +205,12 @@ nlu:
     }
   });
 
+  it('reads examples given as a list of strings or text: maps, each at its line', () => {
+    const ds = read('list.yml', 'nlu:\n- intent: a\n  examples:\n  - text: "book [paris](city)"\n    metadata: {sentiment: neutral}\n  - hello\n- intent: b\n  examples: |\n    - bye\n');
+    expect(ds.examples.map((e) => [e.text, e.where.split(':').at(-1)])).toEqual([['book paris', '4'], ['hello', '6'], ['bye', '9']]);
+    expect(ds.examples[0].spans).toEqual([{ start: 5, end: 10, label: 'city' }]);
+  });
+
   it('has no token head when no example annotates an entity', () => {
     const ds = read('plain.yaml', 'nlu:\n- intent: a\n  examples: |\n    - one\n- intent: b\n  examples: |\n    - two\n');
     expect(ds.heads.map((h) => h.kind)).toEqual(['sequence']);
