@@ -7,9 +7,11 @@ import {
   confusionMatrix,
   coverageCurve,
   expectedCalibrationError,
+  f1Of,
   macroAurocOvr,
   macroF1,
   perClassScores,
+  ratio,
   reliabilityBins,
 } from './metrics.js';
 import type { ClassificationMetrics } from './types.js';
@@ -86,3 +88,62 @@ export function classificationMetrics(
     coverageCurve: accuracyAtCoverage(curve, Array.from({ length: 100 }, (_, i) => (i + 1) / 100)),
   };
 }
+
+/**
+ * Multi-label metrics in the same shape, from per-label sigmoid probabilities (a label is predicted at >= 0.5):
+ * accuracy is exact match (the predicted set equals the gold set), per-class and macro-F1 are per label, AUROC
+ * the mean over labels that have both gold positives and negatives, ECE and reliability pool every
+ * (example, label) decision with confidence max(p, 1 - p), coverage abstains on the least confident label of an
+ * example, and the confusion matrix counts co-occurrence: [gold label][predicted label] over examples.
+ */
+export function multiLabelMetrics(
+  labels: readonly string[],
+  gold: readonly (readonly boolean[])[],
+  after: readonly (readonly number[])[],
+  before: readonly (readonly number[])[],
+  temperature: number,
+): ClassificationMetrics {
+  const predicted = (probs: readonly (readonly number[])[]) => probs.map((p) => p.map((x) => x >= MULTI_LABEL_THRESHOLD));
+  const pred = predicted(after);
+  const exact = pred.map((p, i) => p.every((x, l) => x === gold[i][l]));
+  const perClass = labels.map((label, l) => {
+    const g = gold.map((row) => row[l]);
+    const p = pred.map((row) => row[l]);
+    const tp = g.filter((x, i) => x && p[i]).length;
+    const support = g.filter(Boolean).length;
+    const precision = ratio(tp, p.filter(Boolean).length);
+    const recall = ratio(tp, support);
+    return { label, precision, recall, f1: f1Of(precision, recall), support };
+  });
+  const confusion = labels.map((_, g) => labels.map((__, p) => gold.filter((row, i) => row[g] && pred[i][p]).length));
+  const aurocs = labels.map((_, l) => auroc(after.map((p) => p[l]), gold.map((row) => row[l]))).filter(Number.isFinite);
+  const decisions = (probs: readonly (readonly number[])[]) => {
+    const confidence = probs.flatMap((p) => p.map((x) => Math.max(x, 1 - x)));
+    const correct = probs.flatMap((p, i) => p.map((x, l) => x >= MULTI_LABEL_THRESHOLD === gold[i][l]));
+    return { confidence, correct };
+  };
+  const dAfter = decisions(after);
+  const dBefore = decisions(before);
+  const curve = coverageCurve(after.map((p) => Math.min(...p.map((x) => Math.max(x, 1 - x)))), exact);
+  return {
+    labels: [...labels],
+    multiLabel: true,
+    accuracy: ratio(exact.filter(Boolean).length, exact.length),
+    macroF1: macroF1(perClass),
+    auroc: aurocs.length ? aurocs.reduce((a, b) => a + b, 0) / aurocs.length : NaN,
+    aurocKind: 'macro-labels',
+    perClass,
+    confusion,
+    ece: {
+      before: expectedCalibrationError(dBefore.confidence, dBefore.correct, ECE_BINS),
+      after: expectedCalibrationError(dAfter.confidence, dAfter.correct, ECE_BINS),
+      temperature,
+      bins: ECE_BINS,
+    },
+    reliability: { before: reliabilityBins(dBefore.confidence, dBefore.correct, ECE_BINS), after: reliabilityBins(dAfter.confidence, dAfter.correct, ECE_BINS) },
+    coverage: accuracyAtCoverage(curve, COVERAGE_LEVELS),
+    coverageCurve: accuracyAtCoverage(curve, Array.from({ length: 100 }, (_, i) => (i + 1) / 100)),
+  };
+}
+
+const MULTI_LABEL_THRESHOLD = 0.5;

@@ -2,6 +2,7 @@
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { DATA_FLAGS, DATA_FLAGS_USAGE, DataError, readOptionsFromFlags } from '../datasets/index.js';
 import { EngineError } from '../lib/index.js';
 import { comparePredictions } from './compare.js';
 import { EvalError } from './data.js';
@@ -15,12 +16,15 @@ const USAGE = `usage:
   npm run eval -- <task> --model <dir> [--split <name>] [--onnx <file>] [--data <dir>] [--limit <n>]
                   [--latency-texts <n>] [--max-batch-size <n>] [--json <out.json>] [--plot <out.png>] [--compare <py_preds.json>] [--manifest]
                   [--dual <intent-dir>,<slots-or-scenario-dir>]
+  npm run eval -- custom --data <file> --model <dir> [--format <f>] [--text-column <c>] [...]
   npm run eval -- table <result.json>...
 
   --model <dir>       model folder (config.json, tokenizer.json, model.onnx)
   --onnx <file>       another ONNX file for that folder (relative to it, or absolute)
   --split <name>      the task's split (default: the task's validation split)
-  --data <dir>        data root holding the task's folder, or that folder (default: ../shared/data from the repo root)
+  --data <dir>        data root holding the task's folder, or that folder (default: ../shared/data from the repo root);
+                      custom: the data file (docs/data-formats.md), read with these flags:
+${DATA_FLAGS_USAGE}
   --limit <n>         only the first n examples
   --latency-texts <n> how many texts the batch-1 latency pass times (default 300)
   --max-batch-size <n> the engine's cap on one model run; 1 gives every text the result it gets alone
@@ -62,7 +66,7 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
     }
     return await evaluate(argv, io);
   } catch (err) {
-    if (err instanceof EvalError || err instanceof EngineError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (err instanceof EvalError || err instanceof EngineError || err instanceof DataError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       io.err(`eval: ${(err as Error).message}\n`);
       return 1;
     }
@@ -87,6 +91,7 @@ async function evaluate(argv: readonly string[], io: Io): Promise<number> {
       compare: { type: 'string' },
       dual: { type: 'string' },
       manifest: { type: 'boolean' },
+      ...DATA_FLAGS,
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -99,11 +104,14 @@ async function evaluate(argv: readonly string[], io: Io): Promise<number> {
   const task = findTask(positionals[0]);
   const split = values.split ?? task.defaultSplit;
   const log = (line: string) => io.err(`[${task.name}/${split}] ${line}\n`);
+  const dataOptions = readOptionsFromFlags(values);
+  if (task !== TASKS.custom && Object.keys(dataOptions).length > 0) throw new EvalError(`--${Object.keys(DATA_FLAGS).find((f) => values[f as keyof typeof DATA_FLAGS] !== undefined)} applies to the custom task only`);
 
   const { result, rows } = await task.evaluate({
     modelDir: values.model,
     modelFile: values.onnx,
     data: values.data,
+    dataOptions,
     split,
     limit: positiveInt('limit', values.limit),
     maxBatchSize: positiveInt('max-batch-size', values['max-batch-size']),

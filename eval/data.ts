@@ -1,4 +1,4 @@
-// Where evaluation data lives (../shared/data beside the repo, or --data) and small readers for it.
+// Where evaluation data lives (../shared/data beside the repo, or --data); the formats are read by datasets/.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -47,19 +47,4 @@ export function readJsonFile(file: string): unknown {
 
 export function sha256File(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
-}
-
-/** Rows of a headered, unquoted TSV (GLUE style: bare quotes are text). Checks the header against `columns`. */
-export function readTsv(file: string, columns: readonly string[]): Record<string, string>[] {
-  const lines = readFileSync(requireFile(file), 'utf8').split('\n');
-  if (lines.at(-1) === '') lines.pop();
-  const header = (lines.shift() ?? '').replace(/\r$/, '').split('\t');
-  if (header.join('\t') !== columns.join('\t')) {
-    throw new EvalError(`${file}: expected the header ${JSON.stringify(columns)}, got ${JSON.stringify(header)}`);
-  }
-  return lines.map((line, i) => {
-    const cells = line.replace(/\r$/, '').split('\t');
-    if (cells.length !== columns.length) throw new EvalError(`${file}:${i + 2}: expected ${columns.length} tab-separated cells, got ${cells.length}`);
-    return Object.fromEntries(columns.map((c, j) => [c, cells[j]]));
-  });
 }

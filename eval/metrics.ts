@@ -1,5 +1,6 @@
 // Pure evaluation metrics: classification (accuracy, per-class P/R/F1, AUROC, calibration, coverage), latency
 // percentiles, and span-level scores for BIO taggers with seqeval's semantics. Classes are indices 0..k-1.
+import { bioToSpans, type Chunk } from '../datasets/bio.js';
 
 export interface ClassScores {
   precision: number;
@@ -10,9 +11,9 @@ export interface ClassScores {
 }
 
 /** x / y, or 0 when y is 0 (the convention of sklearn's zero_division=0 and seqeval). */
-const ratio = (x: number, y: number) => (y === 0 ? 0 : x / y);
+export const ratio = (x: number, y: number) => (y === 0 ? 0 : x / y);
 
-const f1Of = (precision: number, recall: number) => ratio(2 * precision * recall, precision + recall);
+export const f1Of = (precision: number, recall: number) => ratio(2 * precision * recall, precision + recall);
 
 function checkPaired(a: ArrayLike<unknown>, b: ArrayLike<unknown>, what: string): void {
   if (a.length !== b.length) throw new RangeError(`${what}: ${a.length} gold vs ${b.length} predicted`);
@@ -170,46 +171,9 @@ export function percentile(values: readonly number[], p: number): number {
 
 // ---- Spans (slot filling / NER) ----
 
-export interface Span {
-  type: string;
-  /** Token (or character) offsets, [start, end): end is exclusive. */
-  start: number;
-  end: number;
-}
-
-/**
- * The spans in one tag sequence, read as seqeval's get_entities does in its default (non-strict) mode: the first
- * character of a tag is its prefix (B, I, E, S, O) and the part after the first '-' its type. I- without a B-
- * opens a span, a change of type closes one. (seqeval reports inclusive ends; ours are exclusive.)
- */
-export function bioToSpans(tags: readonly string[]): Span[] {
-  const spans: Span[] = [];
-  let prevTag = 'O';
-  let prevType = '';
-  let begin = 0;
-  [...tags, 'O'].forEach((chunk, i) => {
-    const tag = chunk[0] ?? 'O';
-    const rest = chunk.slice(1); // Python: chunk[1:].split('-', maxsplit=1)[-1] or '_'
-    const type = rest.slice(rest.indexOf('-') + 1) || '_';
-    if (endsChunk(prevTag, tag, prevType, type)) spans.push({ type: prevType, start: begin, end: i });
-    if (startsChunk(prevTag, tag, prevType, type)) begin = i;
-    prevTag = tag;
-    prevType = type;
-  });
-  return spans;
-}
-
-function endsChunk(prevTag: string, tag: string, prevType: string, type: string): boolean {
-  if (prevTag === 'E' || prevTag === 'S') return true;
-  if ((prevTag === 'B' || prevTag === 'I') && (tag === 'B' || tag === 'S' || tag === 'O')) return true;
-  return prevTag !== 'O' && prevTag !== '.' && prevType !== type;
-}
-
-function startsChunk(prevTag: string, tag: string, prevType: string, type: string): boolean {
-  if (tag === 'B' || tag === 'S') return true;
-  if ((prevTag === 'E' || prevTag === 'S' || prevTag === 'O') && (tag === 'E' || tag === 'I')) return true;
-  return tag !== 'O' && tag !== '.' && prevType !== type;
-}
+/** A typed run of tokens (or characters) [start, end), end exclusive; read from BIO tags by datasets/bio.ts. */
+export type Span = Chunk;
+export { bioToSpans };
 
 export interface SpanScores {
   precision: number;

@@ -13,6 +13,12 @@ export function table(header: readonly string[], rows: readonly (readonly string
   return [line(header), `|${header.map(() => '---').join('|')}|`, ...rows.map(line)].join('\n');
 }
 
+const AUROC_NAMES: Record<ClassificationMetrics['aurocKind'], string> = {
+  binary: 'AUROC (score of %s)',
+  'macro-ovr': 'AUROC (macro one-vs-rest)',
+  'macro-labels': 'AUROC (macro over labels)',
+};
+
 export function markdownReport(r: EvalResult): string {
   const c = r.classification;
   const { latency, throughput } = r.timing;
@@ -24,9 +30,9 @@ export function markdownReport(r: EvalResult): string {
     table(
       ['metric', 'value'],
       [
-        ['accuracy', pct(c.accuracy)],
+        [c.multiLabel ? 'accuracy (exact label set)' : 'accuracy', pct(c.accuracy)],
         ['macro-F1', fixed(c.macroF1)],
-        [c.aurocKind === 'binary' ? `AUROC (score of ${c.aurocPositive})` : 'AUROC (macro one-vs-rest)', fixed(c.auroc)],
+        [AUROC_NAMES[c.aurocKind].replace('%s', c.aurocPositive ?? ''), fixed(c.auroc)],
         [`ECE (${c.ece.bins} bins), before: temperature 1`, fixed(c.ece.before)],
         [`ECE (${c.ece.bins} bins), after: temperature ${fixed(c.ece.temperature, 3)}`, fixed(c.ece.after)],
         [`latency p50 / p99, batch 1 (${latency.n} sequential calls)`, `${fixed(latency.p50Ms, 2)} / ${fixed(latency.p99Ms, 2)} ms`],
@@ -50,11 +56,15 @@ function classificationSections(c: ClassificationMetrics): string[] {
       c.perClass.map((s) => [s.label, fixed(s.precision), fixed(s.recall), fixed(s.f1), String(s.support)]),
     ),
     '',
-    '### Confusion matrix (rows: gold, columns: predicted)',
+    c.multiLabel
+      ? '### Label co-occurrence (rows: gold label, columns: predicted label at 0.5; examples)'
+      : '### Confusion matrix (rows: gold, columns: predicted)',
     '',
     table(['gold \\ predicted', ...c.labels], c.confusion.map((row, g) => [c.labels[g], ...row.map(String)])),
     '',
-    '### Accuracy vs coverage (abstain when the calibrated top score is below the threshold)',
+    c.multiLabel
+      ? '### Exact-match accuracy vs coverage (abstain when the least confident label is below the threshold)'
+      : '### Accuracy vs coverage (abstain when the calibrated top score is below the threshold)',
     '',
     table(
       ['target coverage', 'coverage', 'kept', 'threshold', 'accuracy on kept'],

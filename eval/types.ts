@@ -1,4 +1,5 @@
 // The shapes an evaluation run produces: what tasks return, what report.ts prints and --json writes.
+import type { ReadOptions } from '../datasets/index.js';
 import type { ClassScores, CoveragePoint, ReliabilityBin, SpanScores } from './metrics.js';
 
 export interface ModelInfo {
@@ -23,11 +24,14 @@ export interface DataInfo {
 export interface ClassificationMetrics {
   /** The task's labels; every per-class array and the confusion matrix follow this order. */
   labels: string[];
+  /** Multi-label data: see multiLabelMetrics in classification.ts for what each metric means then. */
+  multiLabel?: boolean;
   accuracy: number;
   macroF1: number;
   /** Binary: the positive class's score. Multiclass: mean one-vs-rest over the classes present in the gold labels. */
   auroc: number;
-  aurocKind: 'binary' | 'macro-ovr';
+  /** 'macro-labels': multi-label, the mean of each label's binary AUROC. */
+  aurocKind: 'binary' | 'macro-ovr' | 'macro-labels';
   aurocPositive?: string;
   perClass: (ClassScores & { label: string })[];
   /** confusion[gold][predicted]. */
@@ -118,6 +122,8 @@ export interface TaskContext {
   /** --data: the data root or the task's own folder; default ../shared/data from the repo root. */
   data?: string;
   split: string;
+  /** custom: how to read the --data file (format, columns). */
+  dataOptions?: ReadOptions;
   /** Evaluate only the first `limit` examples. */
   limit?: number;
   /** Single-task model folders to compare --model against (--dual a,b). */

@@ -1,24 +1,16 @@
 // SNIPS (intent + slots) and MASSIVE (intent + scenario): a multi-head model, or a set of single-task models
 // (--dual), evaluated the way users run them (parse / classify / tagSlots). With --dual, both systems answer the
 // same utterances in the same run, so their metrics and latencies compare directly.
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadClassifier, loadParser, loadTagger, type SequencePrediction, type SlotSpan } from '../../lib/index.js';
+import { readDataset, spansToChunks, type Example, type Format } from '../../datasets/index.js';
+import { loadClassifier, loadParser, loadTagger, type LoadOptions, type SequencePrediction, type SlotSpan } from '../../lib/index.js';
 import { readModelDir } from '../../lib/model-dir.js';
 import { classificationMetrics } from '../classification.js';
-import { EvalError, sha256File, taskDataDir } from '../data.js';
-import { bioToSpans, exactMatch, spanScores, type Span } from '../metrics.js';
+import { EvalError, requireFile, taskDataDir } from '../data.js';
+import { exactMatch, spanScores } from '../metrics.js';
 import { modelInfo } from '../model-info.js';
 import { latencySummary, progress, runAll, runSequential, throughputSummary } from '../timing.js';
 import type { EvalRun, EvalTask, SystemReport, TaskContext } from '../types.js';
-
-interface Utterance {
-  text: string;
-  /** Gold label per sequence field (intent, scenario). */
-  fields: Record<string, string>;
-  /** Gold BIO tag per whitespace word (SNIPS). */
-  tags?: string[];
-}
 
 /** A sequence head's answer and the temperature it was calibrated with. */
 type FieldAnswer = SequencePrediction & { temperature: number };
@@ -37,40 +29,53 @@ interface System {
   dispose(): Promise<void>;
 }
 
-interface Spec {
+/** What is scored: the sequence fields (the first one gets the classification report) and whether slots are. */
+export interface Scoring {
   name: string;
-  description: string;
-  folder: string;
   fields: string[];
   slots: boolean;
+}
+
+interface Spec extends Scoring {
+  description: string;
+  folder: string;
+  format: Format;
   reference?: EvalTask['reference'];
-  read(file: string): Utterance[];
+}
+
+/** One evaluation: examples already read, the label set of each field, where they came from. */
+export interface IntentSlotsData extends Scoring {
+  split: string;
+  dir: string;
+  files: { file: string; sha256: string }[];
+  utterances: Example[];
+  labels: Record<string, string[]>;
 }
 
 const CALLERS = 64;
 const SPLITS = ['train', 'dev', 'test'];
 
-const readJsonl = (file: string) =>
-  readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Record<string, unknown>);
+// Every row counts, as in the published numbers (the files repeat a few utterances).
+const readExamples = (file: string, format: Format) => readDataset(requireFile(file), { format, duplicates: 'keep' });
 
 export const snips = intentSlotsTask({
   name: 'snips',
   description: 'SNIPS (Goo et al. split): 7 intents, 39 slot types, BIO tags on whitespace words',
   folder: 'snips',
+  format: 'snips',
   fields: ['intent'],
   slots: true,
   reference: { name: 'JointBERT (BERT-base)', accuracy: 0.986, source: 'Chen et al. 2019: intent 98.6, slot F1 97.0, sentence 92.8 (test)' },
-  read: (file) => readJsonl(file).map((r) => ({ text: String(r.text), fields: { intent: String(r.intent) }, tags: r.tags as string[] })),
 });
 
 export const massive = intentSlotsTask({
   name: 'massive',
   description: 'MASSIVE en-US: 60 intents in 18 scenarios (intent and scenario)',
   folder: 'massive',
+  format: 'massive',
   fields: ['intent', 'scenario'],
   slots: false,
   reference: { name: 'RoBERTa-base', accuracy: 0.889, source: 'FitzGerald et al. 2022: test intent accuracy 88.9' },
-  read: (file) => readJsonl(file).map((r) => ({ text: String(r.utt), fields: { intent: String(r.intent), scenario: String(r.scenario) } })),
 });
 
 function intentSlotsTask(spec: Spec): EvalTask {
@@ -80,42 +85,50 @@ function intentSlotsTask(spec: Spec): EvalTask {
 async function evaluate(spec: Spec, ctx: TaskContext): Promise<EvalRun> {
   if (!SPLITS.includes(ctx.split)) throw new EvalError(`task ${spec.name} has no split '${ctx.split}' (splits: ${SPLITS.join(', ')})`);
   const dir = taskDataDir(spec.folder, ctx.data);
-  const file = path.join(dir, `${ctx.split}.jsonl`);
-  const utterances = spec.read(file).slice(0, ctx.limit ?? Infinity);
+  const data = readExamples(path.join(dir, `${ctx.split}.jsonl`), spec.format);
   // Label sets come from train, so every split and every model is scored against the same classes.
-  const train = spec.read(path.join(dir, 'train.jsonl'));
-  const labels = Object.fromEntries(spec.fields.map((f) => [f, [...new Set(train.map((u) => u.fields[f]))].sort()]));
+  const train = readExamples(path.join(dir, 'train.jsonl'), spec.format);
+  const labels = Object.fromEntries(spec.fields.map((f) => [f, train.heads.find((h) => h.name === f)!.labels]));
+  const files = [{ file: data.file, sha256: data.sha256 }];
+  return evaluateIntentSlots({ ...spec, split: ctx.split, dir, files, utterances: data.examples, labels }, ctx);
+}
 
-  const main = await openSystem([ctx.modelDir], spec, labels, ctx.modelFile);
-  const dual = ctx.dual ? await openSystem(ctx.dual, spec, labels) : undefined;
+/** Runs --model (and the --dual pair) over the utterances; the first field gets the classification report. */
+export async function evaluateIntentSlots(data: IntentSlotsData, ctx: TaskContext): Promise<EvalRun> {
+  const utterances = data.utterances.slice(0, ctx.limit ?? Infinity);
+  const { labels } = data;
+  const main = await openSystem([ctx.modelDir], data, labels, { modelFile: ctx.modelFile, maxBatchSize: ctx.maxBatchSize });
+  const dual = ctx.dual ? await openSystem(ctx.dual, data, labels, { maxBatchSize: ctx.maxBatchSize }) : undefined;
   try {
     const systems = [main, ...(dual ? [dual] : [])];
     const reports: SystemReport[] = [];
     let primary: { preds: Prediction[]; report: SystemReport } | undefined;
     for (const system of systems) {
-      const { preds, report } = await runSystem(system, spec, utterances, ctx);
+      const { preds, report } = await runSystem(system, data, utterances, ctx);
       reports.push(report);
       primary ??= { preds, report };
     }
-    const intents = labels.intent;
-    const gold = utterances.map((u) => intents.indexOf(u.fields.intent));
-    const [after, before] = probabilityViews(primary!.preds.map((p) => p.fields.intent), intents);
-    const info = modelInfo(ctx.modelDir, readModelDir(ctx.modelDir, ctx.modelFile).modelPath, intents, 1);
+    const field = data.fields[0];
+    const classes = labels[field];
+    const gold = utterances.map((u) => classes.indexOf(u.heads[field] as string));
+    const [after, before] = probabilityViews(primary!.preds.map((p) => p.fields[field]), classes);
+    const info = modelInfo(ctx.modelDir, readModelDir(ctx.modelDir, ctx.modelFile).modelPath, classes, 1);
     return {
       result: {
-        task: spec.name,
-        split: ctx.split,
+        task: data.name,
+        split: data.split,
         n: utterances.length,
         date: new Date().toISOString(),
         command: ctx.command,
         provider: 'cpu',
-        data: { dir, files: [file].map((f) => ({ file: f, sha256: sha256File(f) })) },
+        ...(ctx.maxBatchSize ? { maxBatchSize: ctx.maxBatchSize } : {}),
+        data: { dir: data.dir, files: data.files },
         model: info,
-        classification: classificationMetrics(intents, gold, after, before, primary!.preds[0]?.fields.intent.temperature ?? 1),
+        classification: classificationMetrics(classes, gold, after, before, primary!.preds[0]?.fields[field].temperature ?? 1),
         timing: { latency: primary!.report.latency, throughput: primary!.report.throughput },
         intentSlots: { callers: CALLERS, systems: reports },
       },
-      // The intent head's rows, for --compare against export.py's per-head Python predictions.
+      // The first field's rows (intent), for --compare against export.py's per-head Python predictions.
       rows: utterances.map((u, i) => ({ text: u.text, gold: gold[i], modelProbs: before[i] })),
     };
   } finally {
@@ -124,14 +137,14 @@ async function evaluate(spec: Spec, ctx: TaskContext): Promise<EvalRun> {
   }
 }
 
-async function runSystem(system: System, spec: Spec, utterances: Utterance[], ctx: TaskContext) {
+async function runSystem(system: System, spec: Scoring, utterances: Example[], ctx: TaskContext) {
   const texts = utterances.map((u) => u.text);
   const latencyMs = await runSequential(texts.slice(0, ctx.latencyTexts), (t) => system.predict(t), progress(`${system.name} batch-1 latency`, Math.min(ctx.latencyTexts, texts.length), ctx.log));
   const { results: preds, seconds } = await runAll(texts, (t) => system.predict(t), CALLERS, progress(`${system.name} ${CALLERS} callers`, texts.length, ctx.log));
   const accuracy: Record<string, number> = {};
   const allRight = utterances.map(() => true);
   for (const field of spec.fields) {
-    const right = utterances.map((u, i) => preds[i].fields[field]?.label === u.fields[field]);
+    const right = utterances.map((u, i) => preds[i].fields[field]?.label === u.heads[field]);
     right.forEach((r, i) => (allRight[i] &&= r));
     accuracy[field] = right.filter(Boolean).length / utterances.length;
   }
@@ -144,19 +157,13 @@ async function runSystem(system: System, spec: Spec, utterances: Utterance[], ct
     throughput: throughputSummary(texts.length, seconds),
   };
   if (spec.slots) {
-    const gold = utterances.map((u) => bioToSpans(u.tags ?? []));
-    const pred = utterances.map((u, i) => wordSpans(u.text, preds[i].slots ?? []));
+    // Both sides as whitespace-word chunks, the units BIO tags (and seqeval) count in.
+    const gold = utterances.map((u) => spansToChunks(u.text, u.spans ?? []));
+    const pred = utterances.map((u, i) => spansToChunks(u.text, (preds[i].slots ?? []).map((s) => ({ ...s, label: s.slot }))));
     report.slots = spanScores(gold, pred);
     report.sentenceAccuracy = exactMatch(gold, pred, allRight);
   }
   return { preds, report };
-}
-
-/** Character spans -> whitespace-word spans [start, end), the units the gold BIO tags use. */
-function wordSpans(text: string, slots: readonly SlotSpan[]): Span[] {
-  const words = [...text.matchAll(/\S+/g)].map((m) => [m.index!, m.index! + m[0].length] as const);
-  const wordAt = (char: number) => words.findIndex(([s, e]) => char >= s && char < e);
-  return slots.map((s) => ({ type: s.slot, start: wordAt(s.start), end: wordAt(s.end - 1) + 1 }));
 }
 
 /** Probabilities in task label order: as served (calibrated), and at temperature 1 (softmax(T · log p)). */
@@ -176,9 +183,9 @@ function probabilityViews(preds: readonly FieldAnswer[], labels: readonly string
 }
 
 /** A folder with `heads` is one system by itself; single-task folders (classifier or tagger) combine into one. */
-async function openSystem(dirs: string[], spec: Spec, labels: Record<string, string[]>, modelFile?: string): Promise<System> {
+async function openSystem(dirs: string[], spec: Scoring, labels: Record<string, string[]>, load: LoadOptions): Promise<System> {
   const parts: System[] = [];
-  for (const dir of dirs) parts.push(await openPart(dir, spec, labels, modelFile));
+  for (const dir of dirs) parts.push(await openPart(dir, spec, labels, load));
   for (const field of spec.fields) {
     if (!parts.some((p) => p.fields.includes(field))) throw new EvalError(`no model in ${dirs.join(', ')} predicts ${field}`);
   }
@@ -200,11 +207,11 @@ async function openSystem(dirs: string[], spec: Spec, labels: Record<string, str
   };
 }
 
-async function openPart(dir: string, spec: Spec, labels: Record<string, string[]>, modelFile?: string): Promise<System> {
-  const { config } = readModelDir(dir, modelFile);
+async function openPart(dir: string, spec: Scoring, labels: Record<string, string[]>, load: LoadOptions): Promise<System> {
+  const { config } = readModelDir(dir, load.modelFile);
   const name = path.basename(path.resolve(dir));
   if (Array.isArray(config.heads)) {
-    const parser = await loadParser<Record<string, 'sequence' | 'token'>>(dir, { modelFile });
+    const parser = await loadParser<Record<string, 'sequence' | 'token'>>(dir, load);
     const fields = parser.heads.filter((h) => h.kind === 'sequence' && spec.fields.includes(h.name)).map((h) => h.name);
     const slotHead = parser.heads.find((h) => h.kind === 'token')?.name;
     return {
@@ -222,12 +229,12 @@ async function openPart(dir: string, spec: Spec, labels: Record<string, string[]
   }
   const modelLabels = Object.values(config.id2label ?? {}).map(String);
   if (modelLabels.length > 0 && modelLabels.every((l) => l === 'O' || /^[BI]-/.test(l))) {
-    const tagger = await loadTagger(dir, { modelFile });
+    const tagger = await loadTagger(dir, load);
     return { name, dirs: [dir], fields: [], slots: true, predict: async (text) => ({ fields: {}, slots: (await tagger.tagSlots(text)).slots }), dispose: () => tagger.dispose() };
   }
   const field = spec.fields.find((f) => modelLabels.every((l) => labels[f].includes(l)));
   if (!field) throw new EvalError(`${dir}: its labels match none of ${spec.name}'s fields (${spec.fields.join(', ')})`);
-  const clf = await loadClassifier(dir, { modelFile });
+  const clf = await loadClassifier(dir, load);
   return {
     name, dirs: [dir], fields: [field], slots: false,
     predict: async (text) => ({ fields: { [field]: { ...(await clf.classify(text)), temperature: clf.temperature } } }),

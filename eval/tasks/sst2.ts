@@ -1,9 +1,11 @@
 // GLUE SST-2 (binary sentiment): dev.tsv is the validation split, label 0 = negative, 1 = positive.
 import path from 'node:path';
-import { EvalError, readTsv } from '../data.js';
+import { readDataset } from '../../datasets/index.js';
+import { requireFile } from '../data.js';
 import { textClassificationTask } from './text-classification.js';
 
 const FILES: Record<string, string> = { validation: 'dev.tsv', train: 'train.tsv' };
+const LABELS = ['negative', 'positive'];
 
 export const sst2 = textClassificationTask({
   name: 'sst2',
@@ -11,7 +13,7 @@ export const sst2 = textClassificationTask({
   dataFolder: 'sst2',
   splits: Object.keys(FILES),
   defaultSplit: 'validation',
-  labels: ['negative', 'positive'],
+  labels: LABELS,
   positive: 1,
   reference: {
     name: 'distilbert-base-uncased-finetuned-sst-2-english',
@@ -19,15 +21,9 @@ export const sst2 = textClassificationTask({
     source: 'its model card: 91.3 % on the SST-2 dev set',
   },
   read(dir, split) {
-    const file = path.join(dir, FILES[split]);
-    const rows = readTsv(file, ['sentence', 'label']);
-    return {
-      texts: rows.map((r) => r.sentence),
-      gold: rows.map((r, i) => {
-        if (r.label !== '0' && r.label !== '1') throw new EvalError(`${file}:${i + 2}: label must be 0 or 1, got ${JSON.stringify(r.label)}`);
-        return Number(r.label);
-      }),
-      files: [file],
-    };
+    const file = requireFile(path.join(dir, FILES[split]));
+    // Every row counts, as in the published numbers (train.tsv repeats some phrases).
+    const { examples } = readDataset(file, { format: 'sst2', duplicates: 'keep' });
+    return { texts: examples.map((e) => e.text), gold: examples.map((e) => LABELS.indexOf(e.heads.label as string)), files: [file] };
   },
 });

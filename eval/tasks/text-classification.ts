@@ -1,7 +1,7 @@
-// The shared runner for single-label text classification tasks (SST-2, intents, topics): a task supplies its
+// The shared runner for text classification (SST-2, intents, topics, and multi-label data): a task supplies its
 // labels and a reader; this loads the classifier and runs it the way users do, through classify().
 import { loadClassifier, type Classification, type Classifier } from '../../lib/index.js';
-import { classificationMetrics, mapLabels } from '../classification.js';
+import { classificationMetrics, mapLabels, multiLabelMetrics } from '../classification.js';
 import { EvalError, sha256File, taskDataDir } from '../data.js';
 import { modelInfo } from '../model-info.js';
 import { latencySummary, progress, runAll, runSequential, throughputSummary } from '../timing.js';
@@ -9,8 +9,8 @@ import type { EvalRun, EvalTask, TaskContext } from '../types.js';
 
 export interface LabelledTexts {
   texts: string[];
-  /** Indices into the task's labels. */
-  gold: number[];
+  /** Indices into the task's labels; multi-label: the indices of each text's labels. */
+  gold: number[] | number[][];
   /** The files read, recorded with their sha256. */
   files: string[];
 }
@@ -32,49 +32,63 @@ export function textClassificationTask(spec: TextClassificationSpec): EvalTask {
 async function evaluateClassifier(spec: TextClassificationSpec, ctx: TaskContext): Promise<EvalRun> {
   if (!spec.splits.includes(ctx.split)) throw new EvalError(`task ${spec.name} has no split '${ctx.split}' (splits: ${spec.splits.join(', ')})`);
   const dataDir = taskDataDir(spec.dataFolder, ctx.data);
-  const data = spec.read(dataDir, ctx.split);
+  return runClassifier({ ...spec, split: ctx.split, dataDir }, spec.read(dataDir, ctx.split), ctx);
+}
+
+export interface ClassifierRun {
+  name: string;
+  split: string;
+  dataDir: string;
+  labels: readonly string[];
+  positive?: number;
+}
+
+/** Evaluates texts with gold labels through classify(): single-label, or multi-label when gold holds lists. */
+export async function runClassifier(task: ClassifierRun, data: LabelledTexts, ctx: TaskContext): Promise<EvalRun> {
   const n = Math.min(ctx.limit ?? Infinity, data.texts.length);
   const texts = data.texts.slice(0, n);
   const gold = data.gold.slice(0, n);
-  if (n === 0) throw new EvalError(`no examples in ${spec.name}/${ctx.split}`);
+  if (n === 0) throw new EvalError(`no examples in ${task.name}/${task.split}`);
+  const multiLabel = Array.isArray(gold[0]);
 
   const clf = await loadClassifier(ctx.modelDir, { modelFile: ctx.modelFile, maxBatchSize: ctx.maxBatchSize });
   try {
-    if (clf.multiLabel) throw new EvalError(`${ctx.modelDir} is a multi-label model; task ${spec.name} is single-label`);
-    const toTask = mapLabels(spec.labels, clf.labels, spec.name);
+    if (clf.multiLabel !== multiLabel) {
+      throw new EvalError(`${ctx.modelDir} is a ${clf.multiLabel ? 'multi' : 'single'}-label model; the ${task.name} data is ${multiLabel ? 'multi' : 'single'}-label`);
+    }
+    const toTask = mapLabels(task.labels, clf.labels, task.name);
     const passes = await runPasses(clf, texts, ctx);
     const modelProbs = (c: Classification) => {
       const byLabel = new Map(c.scores.map((s) => [s.label, s.score]));
       return clf.labels.map((l) => byLabel.get(l) ?? 0);
     };
     const taskProbs = (c: Classification) => {
-      const out = new Array<number>(spec.labels.length);
+      const out = new Array<number>(task.labels.length);
       modelProbs(c).forEach((p, m) => (out[toTask[m]] = p));
       return out;
     };
     const before = passes.before.map(modelProbs);
+    const after = passes.after.map(taskProbs);
+    const beforeTask = passes.before.map(taskProbs);
+    const classification = multiLabel
+      ? multiLabelMetrics(task.labels, (gold as number[][]).map((g) => task.labels.map((_, c) => g.includes(c))), after, beforeTask, clf.temperature)
+      : classificationMetrics(task.labels, gold as number[], after, beforeTask, clf.temperature, task.positive);
     return {
       result: {
-        task: spec.name,
-        split: ctx.split,
+        task: task.name,
+        split: task.split,
         n,
         date: new Date().toISOString(),
         command: ctx.command,
         provider: clf.engine.provider,
         ...(ctx.maxBatchSize ? { maxBatchSize: ctx.maxBatchSize } : {}),
-        data: { dir: dataDir, files: data.files.map((file) => ({ file, sha256: sha256File(file) })) },
+        data: { dir: task.dataDir, files: data.files.map((file) => ({ file, sha256: sha256File(file) })) },
         model: modelInfo(ctx.modelDir, clf.model.modelPath, clf.labels, clf.temperature),
-        classification: classificationMetrics(
-          spec.labels,
-          gold,
-          passes.after.map(taskProbs),
-          passes.before.map(taskProbs),
-          clf.temperature,
-          spec.positive,
-        ),
+        classification,
         timing: { latency: latencySummary(passes.latencyMs), throughput: throughputSummary(n, passes.seconds) },
       },
-      rows: texts.map((text, i) => ({ text, gold: gold[i], modelProbs: before[i] })),
+      // --compare reads single-label rows; a multi-label row carries its first gold label (-1: none).
+      rows: texts.map((text, i) => ({ text, gold: multiLabel ? ((gold[i] as number[])[0] ?? -1) : (gold[i] as number), modelProbs: before[i] })),
     };
   } finally {
     await clf.dispose();
