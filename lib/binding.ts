@@ -81,8 +81,9 @@ interface PrebuildInfo {
   onnxruntimeNode: string;
 }
 
-const rebuildHint = 'build it from source: `npm rebuild onnx-textclf --build-from-source --allow-scripts=onnx-textclf` ' +
-  '(or `npm run build` in a checkout); that needs cmake and a C++17 compiler, see README "Use it in your project"';
+const rebuildHint = 'build it from source: approve its install script (`npm install-scripts approve onnx-textclf`, or ' +
+  'pnpm approve-builds), then `npm rebuild onnx-textclf --build-from-source` (`npm run build` in a checkout); that ' +
+  'needs cmake and a C++17 compiler, see the README, "Use it in your project"';
 
 /**
  * A source build (build/Release, made by `npm install` in a checkout or with --build-from-source) wins, as with
