@@ -75,7 +75,7 @@ export function ortLibraryDir(): string {
   return path.dirname(ortLocation.ortLibraryFile());
 }
 
-/** What scripts/prebuild.sh records beside a prebuilt addon. */
+/** What scripts/prepare.sh records beside a prebuilt addon. */
 interface PrebuildInfo {
   file: string;
   onnxruntimeNode: string;
