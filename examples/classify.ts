@@ -2,14 +2,13 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadClassifier } from '../lib/index.js';
+import { defaultModelDir, loadClassifier } from '../lib/index.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const DEFAULT_MODEL = path.join(root, 'models/sentiment-minilm-l6');
 const FALLBACK_MODEL = path.join(root, 'test/fixtures/tiny-bert');
 
 const [dirArg, ...textArgs] = process.argv.slice(2);
-const dir = dirArg ?? (existsSync(DEFAULT_MODEL) ? DEFAULT_MODEL : FALLBACK_MODEL);
+const dir = dirArg ?? (existsSync(defaultModelDir()) ? defaultModelDir() : FALLBACK_MODEL);
 const texts = textArgs.length > 0 ? textArgs : [
   'A gorgeous, witty, seductive movie.',
   'The plot is paper-thin and the jokes fall flat.',

@@ -1,9 +1,9 @@
 // The only place that loads the native addon; it types what the addon exports.
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { errorFromCode } from './errors.js';
+import { packageRoot } from './package-root.js';
 
 export interface IoInfo {
   name: string;
@@ -57,15 +57,65 @@ interface Binding {
   buildInfo(): { cuda: boolean; tensorrt: boolean; ortApiVersion: number; ortVersion: string };
 }
 
-function findAddon(): string {
-  // Same relative layout from lib/ (tests run the sources) and from dist/lib/ (the compiled package).
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  for (const up of ['..', '../..']) {
-    const candidate = path.resolve(here, up, 'build/Release/engine.node');
-    if (existsSync(candidate)) return candidate;
-  }
-  throw new Error('engine.node is not built: run `npm install` (or `npm run build`) in the package folder');
+const requireNative = createRequire(import.meta.url);
+/** scripts/ort-location.cjs: plain CommonJS, so CMake and the install script ask the same code before dist/ exists. */
+const ortLocation: { ortLibraryFile(): string; ortVersion(): string } =
+  requireNative(path.join(packageRoot, 'scripts/ort-location.cjs'));
+
+/**
+ * The folder holding the libonnxruntime the engine actually loads: onnxruntime-node's own platform folder
+ * (node_modules/onnxruntime-node/bin/napi-v6/<platform>/<arch>, wherever the package manager put it). Neither the
+ * prebuilt addon nor the source build carries a copy: loadAddon() loads this library first (through
+ * onnxruntime-node's binding beside it) and the addon's `libonnxruntime.so.1` binds to it by soname, so the process
+ * holds one ONNX Runtime, shared with onnxruntime-node if the application uses that too. ONNX Runtime loads its
+ * execution-provider libraries (libonnxruntime_providers_shared.so, _cuda.so, _tensorrt.so) from beside itself, so
+ * GPU setup puts them in this folder, whichever addon runs.
+ */
+export function ortLibraryDir(): string {
+  return path.dirname(ortLocation.ortLibraryFile());
 }
 
-export const binding: Binding = createRequire(import.meta.url)(findAddon());
+/** What scripts/prepare.sh records beside a prebuilt addon. */
+interface PrebuildInfo {
+  file: string;
+  onnxruntimeNode: string;
+}
+
+const rebuildHint = 'build it from source: approve its install script (`npm install-scripts approve onnx-textclf`, or ' +
+  'pnpm approve-builds), then `npm rebuild onnx-textclf --build-from-source` (`npm run build` in a checkout); that ' +
+  'needs cmake and a C++17 compiler, see the README, "Use it in your project"';
+
+/**
+ * A source build (build/Release, made by `npm install` in a checkout or with --build-from-source) wins, as with
+ * node-gyp-build; else the prebuilt for this platform (prebuilds/<platform>-<arch>, prebuildify's layout), when it
+ * was built against the installed onnxruntime-node.
+ */
+function findAddon(): string {
+  const source = path.join(packageRoot, 'build/Release/engine.node');
+  if (existsSync(source)) return source;
+  const dir = path.join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}`);
+  const infoFile = path.join(dir, 'prebuild.json');
+  if (!existsSync(infoFile)) {
+    throw new Error(`onnx-textclf has no engine.node for ${process.platform}-${process.arch}: ${rebuildHint}`);
+  }
+  const info = JSON.parse(readFileSync(infoFile, 'utf8')) as PrebuildInfo;
+  const installed = ortLocation.ortVersion();
+  if (info.onnxruntimeNode !== installed) {
+    throw new Error(`onnx-textclf's prebuilt engine.node is for onnxruntime-node ${info.onnxruntimeNode} but ` +
+      `${installed} is installed: ${rebuildHint}`);
+  }
+  return path.join(dir, info.file);
+}
+
+function loadAddon(): Binding {
+  requireNative(path.join(ortLibraryDir(), 'onnxruntime_binding.node'));
+  const file = findAddon();
+  try {
+    return requireNative(file);
+  } catch (err) {
+    throw new Error(`onnx-textclf could not load ${file} (${(err as Error).message}): ${rebuildHint}`, { cause: err });
+  }
+}
+
+export const binding: Binding = loadAddon();
 binding.setErrorFactory(errorFromCode);

@@ -3,7 +3,7 @@ import { timingOf, type RunOptions, type Timing } from './engine.js';
 import { invalidOption } from './errors.js';
 import { forTexts } from './inputs.js';
 import { openModel, Pipeline, requireOutput, type LoadOptions, type OpenedModel } from './load.js';
-import { labelList } from './model-dir.js';
+import { defaultModelDir, labelList } from './model-dir.js';
 import { decodeSequence, type SequencePrediction } from './postprocess/sequence.js';
 
 export interface ClassifyOptions extends RunOptions {
@@ -61,8 +61,11 @@ export class Classifier extends Pipeline {
 
 }
 
-/** Loads a sequence-classification model folder. Rejects with ModelLoadError saying why it does not fit. */
-export function loadClassifier(dir: string, options: LoadOptions = {}): Promise<Classifier> {
+/**
+ * Loads a sequence-classification model folder (default: the embedded sentiment model, defaultModelDir()). Rejects
+ * with ModelLoadError saying why it does not fit.
+ */
+export function loadClassifier(dir: string = defaultModelDir(), options: LoadOptions = {}): Promise<Classifier> {
   return openModel(dir, options, (opened) => new Classifier(opened));
 }
 

@@ -6,6 +6,8 @@ export { loadParser, Parser } from './parse.js';
 export type { HeadKinds, ParseMeta, ParseOptions, ParseResult } from './parse.js';
 export type { LoadOptions } from './load.js';
 export { Engine, availableProviders } from './engine.js';
+export { ortLibraryDir } from './binding.js';
+export { defaultModelDir } from './model-dir.js';
 export type { EngineOptions, ExecutionProvider, RunOptions, RunOutput, Timing } from './engine.js';
 export type { LabelScore, SequencePrediction } from './postprocess/sequence.js';
 export type { SlotSpan } from './postprocess/spans.js';

@@ -2,6 +2,12 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ModelLoadError } from './errors.js';
+import { packageRoot } from './package-root.js';
+
+/** The sentiment model embedded in the package (models/sentiment-minilm-l6, SST-2, int8): `loadClassifier()`'s default. */
+export function defaultModelDir(): string {
+  return path.join(packageRoot, 'models/sentiment-minilm-l6');
+}
 
 /** One output of a multi-head model, as listed under `heads` in config.json (see docs/model-folders.md). */
 export interface HeadConfig {
