@@ -73,14 +73,15 @@ describe('backpressure, abort, deadline', () => {
   });
 
   it('aborting a queued request drops it unrun and rejects at once with AbortError', async () => {
-    const engine = new Engine(model, { maxWaitMs: 300, maxBatchSize: 64 });
+    // A long batch wait, so "at once" (well before the wait ends) holds on a loaded machine too.
+    const engine = new Engine(model, { maxWaitMs: 3000, maxBatchSize: 64 });
     const controller = new AbortController();
     const aborted = engine.run(ids(8), null, { signal: controller.signal });
     const kept = engine.run(ids(8), null);
     setTimeout(() => controller.abort('changed my mind'), 10);
     const started = performance.now();
     await expect(aborted).rejects.toMatchObject({ name: 'AbortError', cause: 'changed my mind' });
-    expect(performance.now() - started).toBeLessThan(200);
+    expect(performance.now() - started).toBeLessThan(1500);
     expect((await kept).batchSize).toBe(1);
     expect(engine.stats()).toMatchObject({ requests: 1, pending: 0 });
     await engine.dispose();
