@@ -17,6 +17,8 @@ export class Metrics {
   private readonly batchSize: Histogram<'model'>;
   private readonly tokens: Histogram<'model'>;
   private readonly inputs: Histogram<'model'>;
+  /** Requests received and not yet answered (or abandoned), this plugin's routes only. */
+  readonly inFlight: Gauge;
 
   constructor(models: () => readonly Served[], registry = new Registry()) {
     this.registry = registry;
@@ -30,6 +32,7 @@ export class Metrics {
     this.batchSize = new Histogram({ name: 'textclf_batch_size', help: 'Size of the batch each text ran in.', labelNames: ['model'], buckets: BATCH_BUCKETS, registers });
     this.tokens = new Histogram({ name: 'textclf_tokens_per_request', help: 'Tokens over all texts of a request, special tokens included.', labelNames: ['model'], buckets: TOKEN_BUCKETS, registers });
     this.inputs = new Histogram({ name: 'textclf_inputs_per_request', help: 'Texts in one request.', labelNames: ['model'], buckets: BATCH_BUCKETS, registers });
+    this.inFlight = new Gauge({ name: 'textclf_http_requests_in_flight', help: 'Requests received and not yet answered.', registers });
     new Gauge({
       name: 'textclf_queue_depth', help: 'Requests queued in the engine, not yet running.', labelNames: ['model'], registers,
       collect() {

@@ -46,6 +46,8 @@ export const textclf: FastifyPluginAsync<TextclfOptions> = async (app: FastifyIn
   app.setErrorHandler(errorHandler);
 
   app.addHook('onRequest', async (request, reply) => {
+    state.metrics.inFlight.inc();
+    reply.raw.once('close', () => state.metrics.inFlight.dec()); // 'close' fires for answered and abandoned alike
     if (state.draining && !request.routeOptions.url?.endsWith('/health')) {
       reply.header('connection', 'close');
       return sendError(reply, new ServeError('ERR_SHUTTING_DOWN', 'the service is shutting down'));

@@ -50,13 +50,14 @@ describe('over loopback', () => {
 
   it('a client that disconnects aborts its queued work', async () => {
     const before = clf.engine.stats().requests;
+    // Texts handed to the engine so far: run, or still pending (queued, running, or not yet delivered).
+    const submitted = () => clf.engine.stats().requests + clf.engine.stats().pending - before;
     const fillers = Array.from({ length: 4 }, () => request(base, '/v1/classify', { inputs: Array(64).fill(long) }));
-    await until(() => clf.engine.stats().queued > 100, 10_000);
+    await until(() => submitted() >= 4 * 64, 10_000);
     const victim = http.request(`${base}/v1/classify`, { method: 'POST', headers: { 'content-type': 'application/json' } });
     victim.on('error', () => {});
     victim.end(JSON.stringify({ inputs: Array(64).fill('the victim text') }));
-    const queuedBefore = clf.engine.stats().queued;
-    await until(() => clf.engine.stats().queued >= queuedBefore + 32, 10_000); // its texts are queued
+    await until(() => submitted() >= 5 * 64, 10_000); // its texts are queued behind the fillers'
     victim.destroy();
     const results = await Promise.all(fillers);
     expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200]);
@@ -97,7 +98,9 @@ describe('SIGTERM', () => {
     const base = stdout.match(/listening on (http:\/\/\S+)/)![1];
     let answered = 0;
     const inFlight = Array.from({ length: 6 }, () => request(base, '/v1/classify', { inputs: Array(32).fill(long) }).finally(() => answered++));
-    await new Promise((r) => setTimeout(r, 30)); // let them reach the server
+    // In flight = received by the server: 6 plus the /metrics request asking.
+    const inFlightNow = async () => Number((await fetch(`${base}/metrics`).then((r) => r.text())).match(/^textclf_http_requests_in_flight (\d+)/m)?.[1]);
+    for (let t = Date.now(); (await inFlightNow()) < 7; ) if (Date.now() - t > 20_000) throw new Error('requests never reached the server');
     child.kill('SIGTERM');
     expect(answered).toBeLessThan(6); // the signal came with work in flight
     const results = await Promise.all(inFlight);
