@@ -19,6 +19,8 @@ const USAGE = `usage: npm run serve -- --model DIR [--model name=DIR ...] [optio
   --max-queue N          engine queue bound per model (default 4096; beyond it, 503 + Retry-After)
   --max-batch-size N     engine batch bound (default 32)
   --threads N            ONNX Runtime intra-op threads per model (default: physical cores)
+  --spinning             let ONNX Runtime threads spin between runs (default off here: they would take the
+                         cores the event loop needs to parse and answer requests under sustained load)
   --grace-ms N           shutdown bound: drain for at most this long after SIGTERM/SIGINT (default 10000)
   --log-level LEVEL      fatal, error, warn, info (default), debug
   --help`;
@@ -43,6 +45,7 @@ export function parseCli(argv: string[]) {
       'max-queue': { type: 'string' },
       'max-batch-size': { type: 'string' },
       threads: { type: 'string' },
+      spinning: { type: 'boolean', default: false },
       'grace-ms': { type: 'string', default: '10000' },
       'log-level': { type: 'string', default: 'info' },
       help: { type: 'boolean', default: false },
@@ -60,6 +63,7 @@ export function parseCli(argv: string[]) {
     maxQueue: int('max-queue', values['max-queue'], 1),
     maxBatchSize: int('max-batch-size', values['max-batch-size'], 1),
     intraOpThreads: int('threads', values.threads, 1),
+    allowSpinning: values.spinning,
   };
   for (const key of Object.keys(load) as (keyof LoadOptions)[]) if (load[key] === undefined) delete load[key];
   return {
