@@ -1,5 +1,6 @@
 // serve/ through Fastify's inject: every route, every error code and status, overload then recovery, the
 // Prometheus text, and 2,000 malformed requests that must all get a 4xx. Tiny random-weight fixtures.
+import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seeded } from '../bench/stats.js';
@@ -153,6 +154,18 @@ describe('errors as { error, code }', () => {
       expect((await lazy.inject('/ready')).statusCode).toBe(200);
     } finally {
       await lazy.close();
+    }
+  });
+});
+
+describe('docs', () => {
+  it('docs/errors.md lists every code the service answers with, and its status', () => {
+    const doc = readFileSync(new URL('../docs/errors.md', import.meta.url), 'utf8');
+    const http = doc.slice(doc.indexOf('## Over HTTP'));
+    for (const [code, status] of Object.entries(STATUS)) {
+      const row = http.split('\n').find((l) => l.startsWith('| ') && l.includes(`\`${code}\``));
+      expect(row, code).toBeDefined();
+      expect(row).toContain(`| ${status}`);
     }
   });
 });
