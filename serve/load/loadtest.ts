@@ -11,13 +11,15 @@ import { writeJson } from '../../eval/report.js';
 import { loadClassifier, type Classifier } from '../../lib/index.js';
 import { metric, startServer, type ServerChild } from './child.js';
 import { openLoop } from './open-loop.js';
-import { markdown, plot, type LoadRow, type LoadtestResult } from './report.js';
+import { markdown, median, plot, type LoadRow, type LoadtestResult } from './report.js';
 
 const USAGE = `usage: npm run loadtest -- [options]
   --model DIR          model folder (default models/sentiment-minilm-l6)
   --duration S         seconds per measured point (default 5), after --warmup S (default 1)
   --connections LIST   closed-loop connections / in-process callers (default 1,16,64,256)
   --rates LIST         open-loop requests/s (default: 25 %, 50 %, 75 % of the in-process rate at 64 callers)
+  --repeat N           measure every point N times, in-process and HTTP interleaved (default 1); the report
+                       gives medians and the median of the paired ratios (use 3+ on a shared machine)
   --threads N          intraOpThreads for both (default: physical cores)
   --spinning           allowSpinning for both (default off, as npm run serve)
   --texts FILE         sentences to build ~34-token inputs from (default: $BENCH_TEXTS or the SST-2 dev set)
@@ -33,6 +35,7 @@ function parseCli(argv: string[]) {
       warmup: { type: 'string', default: '1' },
       connections: { type: 'string', default: '1,16,64,256' },
       rates: { type: 'string' },
+      repeat: { type: 'string', default: '1' },
       threads: { type: 'string' },
       spinning: { type: 'boolean', default: false },
       texts: { type: 'string' },
@@ -58,6 +61,7 @@ function parseCli(argv: string[]) {
     warmupMs: num('warmup', values.warmup!) * 1000,
     connections: list('connections', values.connections)!.map(Math.round),
     rates: list('rates', values.rates),
+    repeat: Math.round(num('repeat', values.repeat!)),
     threads: values.threads === undefined ? undefined : num('threads', values.threads),
   };
 }
@@ -65,7 +69,9 @@ function parseCli(argv: string[]) {
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 /** The in-process side: classify() on the same texts, event-loop lag of this process meanwhile. */
-async function inProcessClosed(clf: Classifier, items: Item[], c: number, o: { durationMs: number; warmupMs: number }): Promise<LoadRow> {
+type Measured = Omit<LoadRow, 'repeat'>;
+
+async function inProcessClosed(clf: Classifier, items: Item[], c: number, o: { durationMs: number; warmupMs: number }): Promise<Measured> {
   const subject = { name: 'in-process', input: 'text' as const, call: async (i: Item) => (await clf.classify(i.text)).timing.batchSize, close: async () => {} };
   const lag = monitorEventLoopDelay({ resolution: 1 });
   lag.enable();
@@ -76,7 +82,7 @@ async function inProcessClosed(clf: Classifier, items: Item[], c: number, o: { d
 
 const lagOf = (h: { percentile(p: number): number; max: number }) => ({ lagP99Ms: h.percentile(99) / 1e6, lagMaxMs: h.max / 1e6 });
 
-async function httpClosed(server: ServerChild, items: Item[], c: number, o: { durationMs: number; warmupMs: number }): Promise<LoadRow> {
+async function httpClosed(server: ServerChild, items: Item[], c: number, o: { durationMs: number; warmupMs: number }): Promise<Measured> {
   const requests = items.map((i) => ({ method: 'POST' as const, path: '/predict', body: JSON.stringify({ inputs: i.text, truncate: true }) }));
   const run = (seconds: number) => autocannon({
     url: server.base, connections: c, duration: seconds, method: 'POST', headers: { 'content-type': 'application/json' }, requests,
@@ -119,26 +125,29 @@ export async function main(argv: string[]): Promise<number> {
   const rows: LoadRow[] = [];
   const budget = { durationMs: o.durationMs, warmupMs: o.warmupMs };
   try {
-    for (const c of o.connections) {
-      // Interleaved per point, so drift on a shared machine hits both sides alike.
-      rows.push(await inProcessClosed(clf, items, c, budget));
-      rows.push(await httpClosed(server, items, c, budget));
-      log(`closed ${c}: in-process ${rows.at(-2)!.rps.toFixed(0)} req/s, http ${rows.at(-1)!.rps.toFixed(0)} req/s`);
+    for (let repeat = 0; repeat < o.repeat; repeat++) {
+      for (const c of o.connections) {
+        // Interleaved per point, so drift on a shared machine hits both sides alike.
+        rows.push({ ...(await inProcessClosed(clf, items, c, budget)), repeat });
+        rows.push({ ...(await httpClosed(server, items, c, budget)), repeat });
+        log(`closed ${c}: in-process ${rows.at(-2)!.rps.toFixed(0)} req/s, http ${rows.at(-1)!.rps.toFixed(0)} req/s`);
+      }
     }
-    const ref = rows.find((r) => r.subject === 'in-process' && r.load === 64) ?? rows.find((r) => r.subject === 'in-process')!;
-    const rates = o.rates ?? [0.25, 0.5, 0.75].map((f) => Math.max(1, Math.round((f * ref.rps) / 5) * 5));
+    const refs = rows.filter((r) => r.subject === 'in-process' && r.load === 64);
+    const ref = median((refs.length ? refs : rows.filter((r) => r.subject === 'in-process')).map((r) => r.rps));
+    const rates = o.rates ?? [0.25, 0.5, 0.75].map((f) => Math.max(1, Math.round((f * ref) / 5) * 5));
     const sender = httpSender(server.base, items);
-    for (const rate of rates) {
+    for (let repeat = 0; repeat < o.repeat; repeat++) for (const rate of rates) {
       const lag = monitorEventLoopDelay({ resolution: 1 });
       lag.enable();
       const inProc = await openLoop(async (k) => void (await clf.classify(items[k % items.length].text)), rate, o.durationMs);
       lag.disable();
-      rows.push({ mode: 'open', subject: 'in-process', load: rate, ...pick(inProc), ...lagOf(lag) });
+      rows.push({ mode: 'open', subject: 'in-process', load: rate, ...pick(inProc), ...lagOf(lag), repeat });
       await server.metrics();
       const viaHttp = await openLoop(sender.send, rate, o.durationMs);
       const m = await server.metrics();
       rows.push({ mode: 'open', subject: 'http', load: rate, ...pick(viaHttp),
-        lagP99Ms: 1000 * metric(m, 'nodejs_eventloop_lag_p99_seconds'), lagMaxMs: 1000 * metric(m, 'nodejs_eventloop_lag_max_seconds') });
+        lagP99Ms: 1000 * metric(m, 'nodejs_eventloop_lag_p99_seconds'), lagMaxMs: 1000 * metric(m, 'nodejs_eventloop_lag_max_seconds'), repeat });
       log(`open ${rate}/s: in-process p99 ${inProc.p99.toFixed(1)} ms, http p99 ${viaHttp.p99.toFixed(1)} ms`);
     }
     sender.close();
@@ -148,7 +157,7 @@ export async function main(argv: string[]): Promise<number> {
     await clf.dispose();
   }
   const result: LoadtestResult = {
-    startedAt, machine, model: o.model, texts: sentences.source, durationMs: o.durationMs, warmupMs: o.warmupMs,
+    startedAt, machine, model: o.model, texts: sentences.source, durationMs: o.durationMs, warmupMs: o.warmupMs, repeat: o.repeat,
     meanTokens: items.reduce((a, i) => a + i.ids.length, 0) / items.length, rows,
   };
   process.stdout.write(markdown(result));

@@ -19,6 +19,8 @@ export interface LoadRow {
   /** Event-loop delay of the process that runs the engine (the server for HTTP), sampled every 1 ms. */
   lagP99Ms: number;
   lagMaxMs: number;
+  /** Which repetition of the point (0-based). */
+  repeat: number;
 }
 
 export interface LoadtestResult {
@@ -28,19 +30,41 @@ export interface LoadtestResult {
   texts: string;
   durationMs: number;
   warmupMs: number;
+  repeat: number;
   meanTokens: number;
   rows: LoadRow[];
 }
 
 export const GOALS = { connections: 64, throughput: 0.9, p99: 2, lagMs: 10 };
 
+export function median(xs: readonly number[]): number {
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+type Fields = Omit<LoadRow, 'mode' | 'subject' | 'load' | 'repeat'>;
+const FIELDS: (keyof Fields)[] = ['rps', 'p50', 'p90', 'p99', 'max', 'errors', 'lagP99Ms', 'lagMaxMs'];
+
+/** Per load: each side's median over the repeats, and the median of the ratios paired within each repeat. */
+export function pairs(r: LoadtestResult, mode: LoadRow['mode']) {
+  const loads = [...new Set(r.rows.filter((x) => x.mode === mode).map((x) => x.load))];
+  return loads.map((load) => {
+    const of = (s: LoadRow['subject']) => r.rows.filter((x) => x.mode === mode && x.subject === s && x.load === load);
+    const side = (rows: LoadRow[]) => (rows.length ? Object.fromEntries(FIELDS.map((k) => [k, median(rows.map((x) => x[k]))])) as Fields : undefined);
+    const inProcRows = of('in-process');
+    const httpRows = of('http');
+    const paired = (k: 'rps' | 'p99') => median(httpRows.map((h) => ratio(h[k], inProcRows.find((i) => i.repeat === h.repeat)?.[k]) ?? NaN));
+    return { load, inProc: side(inProcRows), viaHttp: side(httpRows), rpsRatio: paired('rps'), p99Ratio: paired('p99'), repeats: httpRows.length };
+  });
+}
+
 export function goals(r: LoadtestResult) {
-  const at = (subject: LoadRow['subject']) => r.rows.find((x) => x.mode === 'closed' && x.subject === subject && x.load === GOALS.connections);
-  const inProc = at('in-process');
-  const viaHttp = at('http');
-  const throughput = ratio(viaHttp?.rps, inProc?.rps);
-  const p99 = ratio(viaHttp?.p99, inProc?.p99);
-  const lag = viaHttp?.lagP99Ms ?? null;
+  const at = pairs(r, 'closed').find((p) => p.load === GOALS.connections);
+  const finite = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? x : null);
+  const throughput = finite(at?.rpsRatio);
+  const p99 = finite(at?.p99Ratio);
+  const lag = finite(at?.viaHttp?.lagP99Ms);
   return [
     { goal: `HTTP req/s / in-process req/s at ${GOALS.connections} connections`, measured: throughput, target: `>= ${GOALS.throughput}`, met: throughput === null ? null : throughput >= GOALS.throughput },
     { goal: `HTTP p99 / in-process p99 at ${GOALS.connections} connections`, measured: p99, target: `<= ${GOALS.p99}`, met: p99 === null ? null : p99 <= GOALS.p99 },
@@ -50,21 +74,13 @@ export function goals(r: LoadtestResult) {
 
 const f = (v: number | null | undefined, d = 2) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(d));
 
-function pairs(r: LoadtestResult, mode: LoadRow['mode']) {
-  const loads = [...new Set(r.rows.filter((x) => x.mode === mode).map((x) => x.load))];
-  return loads.map((load) => {
-    const get = (s: LoadRow['subject']) => r.rows.find((x) => x.mode === mode && x.subject === s && x.load === load);
-    return { load, inProc: get('in-process'), viaHttp: get('http') };
-  });
-}
-
 export function markdown(r: LoadtestResult): string {
   const m = r.machine;
-  const row = (x: LoadRow | undefined) => (x ? [f(x.rps, 0), f(x.p50), f(x.p90), f(x.p99), String(x.errors), f(x.lagP99Ms)] : ['-', '-', '-', '-', '-', '-']);
+  const row = (x: Fields | undefined) => (x ? [f(x.rps, 0), f(x.p50), f(x.p90), f(x.p99), String(x.errors), f(x.lagP99Ms)] : ['-', '-', '-', '-', '-', '-']);
   const head = ['req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'errors', 'loop lag p99 ms'];
   const section = (mode: LoadRow['mode'], label: string) => table(
     [label, ...head.map((h) => `in-process ${h}`), ...head.map((h) => `HTTP ${h}`), 'req/s ratio', 'p99 ratio'],
-    pairs(r, mode).map(({ load, inProc, viaHttp }) => [String(load), ...row(inProc), ...row(viaHttp), f(ratio(viaHttp?.rps, inProc?.rps)), f(ratio(viaHttp?.p99, inProc?.p99))]),
+    pairs(r, mode).map(({ load, inProc, viaHttp, rpsRatio, p99Ratio }) => [String(load), ...row(inProc), ...row(viaHttp), f(rpsRatio), f(p99Ratio)]),
   );
   return [
     `# onnx-textclf service load test (${r.startedAt})`,
@@ -73,7 +89,8 @@ export function markdown(r: LoadtestResult): string {
       ['machine', `${m.cpuModel}: ${m.physicalCores} cores, ${m.logicalCores} logical, ${m.memoryGiB} GiB; ${m.os}; Node ${m.node}; ORT ${m.ortEngine}`],
       ['load', `1-min load average ${m.loadAverage} at start; training in background: ${m.backgroundTraining.length ? 'yes' : 'no'}`],
       ['model', `${r.model}; ${r.meanTokens.toFixed(1)} tokens per text on average (texts: ${r.texts})`],
-      ['method', `${r.durationMs / 1000} s per point after ${r.warmupMs / 1000} s warm-up, in-process and HTTP interleaved per point. HTTP: POST /predict ` +
+      ['method', `${r.durationMs / 1000} s per point after ${r.warmupMs / 1000} s warm-up, in-process and HTTP interleaved per point, every point ` +
+        `measured ${r.repeat} time(s): each cell is the median over the repeats, each ratio the median of the ratios paired within a repeat. HTTP: POST /predict ` +
         'to `npm run serve` in a child process on 127.0.0.1; closed loop by autocannon (whole-millisecond latencies), open loop by ' +
         'a fixed schedule with latency from the scheduled send. In-process: classify() with the same callers or schedule. ' +
         'Loop lag: the event-loop delay of the process running the engine (the server, via /metrics; or the caller), 1 ms sampling included'],
@@ -95,9 +112,12 @@ export function markdown(r: LoadtestResult): string {
 }
 
 export async function plot(r: LoadtestResult, file: string): Promise<void> {
-  const series = (mode: LoadRow['mode'], value: (x: LoadRow) => number) => (['in-process', 'http'] as const).map((s, i) => ({
+  const series = (mode: LoadRow['mode'], value: (x: Fields) => number) => (['in-process', 'http'] as const).map((s, i) => ({
     name: s === 'http' ? 'HTTP (npm run serve)' : 'engine in-process', colorIndex: i,
-    points: r.rows.filter((x) => x.mode === mode && x.subject === s).map((x): [number, number] => [x.load, value(x)]),
+    points: pairs(r, mode).flatMap((p): [number, number][] => {
+      const side = s === 'http' ? p.viaHttp : p.inProc;
+      return side ? [[p.load, value(side)]] : [];
+    }),
   }));
   const panels: ChartPanel[] = [
     { title: `${r.model}: throughput, closed loop`, xLabel: 'connections / callers', yLabel: 'requests/s', xLog: true, series: series('closed', (x) => x.rps) },
