@@ -121,8 +121,14 @@ async function main(argv: string[]): Promise<number> {
   const seconds = (performance.now() - t0) / 1000;
   const base = samples[0]?.rssMB ?? NaN;
   const growth = (endRss - base) / base;
+  const rss = samples.map((x) => x.rssMB);
+  const mid = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const [head3, tail3] = [mid(rss.slice(0, 3)), mid(rss.slice(-3))];
   const checks = [
     ['RSS at the end within +10 % of RSS after warm-up (first sample)', `${base.toFixed(1)} -> ${endRss.toFixed(1)} MB (${(100 * growth).toFixed(1)} %)`, growth <= 0.1],
+    // Not pass/fail, but what a single sample on a garbage-collected heap cannot show: the level and the trend.
+    ['(info) median of the last 3 samples vs the first 3', `${head3.toFixed(1)} -> ${tail3.toFixed(1)} MB (${(100 * (tail3 / head3 - 1)).toFixed(1)} %)`, null],
+    ['(info) RSS trend over all samples (least squares)', `${trend(samples).toFixed(2)} MB per 100,000 requests; range ${Math.min(...rss).toFixed(1)}-${Math.max(...rss).toFixed(1)} MB`, null],
     ['no status outside each kind\'s allowed set', `${tally.unexpected.length} unexpected`, tally.unexpected.length === 0],
     ['still answers: /health, then a good /predict', `${health}, ${good}`, health === 200 && good === '200'],
     ['SIGTERM: drained and exited 0', String(exitCode), exitCode === 0],
@@ -133,7 +139,7 @@ async function main(argv: string[]): Promise<number> {
     `\`npm run soak -- ${argv.join(' ')}\` against \`npm run serve -- --model ${values.model} --max-queue 32 --max-inputs 8 --body-limit 16384\` ` +
       `(nice ${values.nice}), ${concurrency} client connections, ${seconds.toFixed(0)} s (${(tally.sent / seconds).toFixed(0)} req/s).`,
     '',
-    table(['check', 'measured', 'pass'], checks.map(([c, m, ok]) => [c, m, ok ? 'yes' : 'no'])),
+    table(['check', 'measured', 'pass'], checks.map(([c, m, ok]) => [c, m, ok === null ? '-' : ok ? 'yes' : 'no'])),
     '',
     '## Answers by kind of request',
     '',
@@ -149,7 +155,18 @@ async function main(argv: string[]): Promise<number> {
   process.stdout.write(md);
   if (values.out) writeFileSync(values.out, md);
   if (values.json) writeFileSync(values.json, JSON.stringify({ startedAt, seconds, tally, samples, endRssMB: endRss, health, exitCode }, null, 2));
-  return checks.every(([, , ok]) => ok) ? 0 : 1;
+  return checks.every(([, , ok]) => ok !== false) ? 0 : 1;
+}
+
+/** Slope of RSS against requests, in MB per 100,000 requests. */
+function trend(samples: { requests: number; rssMB: number }[]): number {
+  const n = samples.length;
+  if (n < 2) return NaN;
+  const mx = samples.reduce((a, s) => a + s.requests, 0) / n;
+  const my = samples.reduce((a, s) => a + s.rssMB, 0) / n;
+  const num = samples.reduce((a, s) => a + (s.requests - mx) * (s.rssMB - my), 0);
+  const den = samples.reduce((a, s) => a + (s.requests - mx) ** 2, 0);
+  return (num / den) * 1e5;
 }
 
 main(process.argv.slice(2)).then((code) => process.exit(code), (err) => {
