@@ -30,7 +30,8 @@ export class Classifier extends Pipeline {
   readonly labels: readonly string[];
   readonly multiLabel: boolean;
   readonly temperature: number;
-  private readonly output: string;
+  /** The logits output the classifier reads (public for callers that want raw scores, e.g. serve/'s TEI route). */
+  readonly output: string;
 
   constructor(opened: OpenedModel) {
     super(opened);
