@@ -50,11 +50,22 @@ export interface NativeEngine {
   dispose(): Promise<void>;
 }
 
+/** One library `preloadLibraries` tried: loaded, or the loader's complaint. */
+export interface PreloadOutcome {
+  path: string;
+  ok: boolean;
+  error?: string;
+}
+
 interface Binding {
   Engine: new (modelPath: string, options: NativeEngineOptions) => NativeEngine;
   setErrorFactory(factory: (code: string, message: string) => Error): void;
   availableProviders(): string[];
   buildInfo(): { cuda: boolean; tensorrt: boolean; ortApiVersion: number; ortVersion: string };
+  /** dlopen(path, RTLD_NOW | RTLD_GLOBAL) each absolute path in order; never unloaded. */
+  preloadLibraries(paths: string[]): PreloadOutcome[];
+  /** Appends a GPU provider to throw-away session options: loads its library, creates no session. */
+  probeProvider(provider: 'cuda' | 'tensorrt', deviceId: number): { ok: boolean; error?: string };
 }
 
 function findAddon(): string {
@@ -65,6 +76,15 @@ function findAddon(): string {
     if (existsSync(candidate)) return candidate;
   }
   throw new Error('engine.node is not built: run `npm install` (or `npm run build`) in the package folder');
+}
+
+/**
+ * The folder holding the engine's libonnxruntime.so.1 (today beside engine.node, found there through its RPATH
+ * $ORIGIN). ONNX Runtime looks for its provider libraries (libonnxruntime_providers_*.so) in this same folder, so
+ * `npm run setup-gpu` puts them here. The one place that knows where the library lives.
+ */
+export function ortLibraryDir(): string {
+  return path.dirname(findAddon());
 }
 
 export const binding: Binding = createRequire(import.meta.url)(findAddon());
