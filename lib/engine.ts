@@ -45,6 +45,16 @@ export interface EngineOptions {
  */
 export const GPU_BATCH_DEFAULTS = { maxBatchSize: 128, maxBatchTokens: 65536 } as const;
 
+/** The options with the batch defaults of their provider filled in where unset (CPU: the native defaults). */
+export function withProviderDefaults<T extends NativeEngineOptions>(options: T): T {
+  if (options.executionProvider !== 'cuda' && options.executionProvider !== 'tensorrt') return options;
+  return {
+    ...options,
+    maxBatchSize: options.maxBatchSize ?? GPU_BATCH_DEFAULTS.maxBatchSize,
+    maxBatchTokens: options.maxBatchTokens ?? GPU_BATCH_DEFAULTS.maxBatchTokens,
+  };
+}
+
 export interface RunOptions {
   signal?: AbortSignal;
   /** Drop the request with DeadlineExceededError if it has not started running after this many ms. */
@@ -86,12 +96,8 @@ export class Engine {
     if (cudaLibraryDirs !== undefined && !(Array.isArray(cudaLibraryDirs) && cudaLibraryDirs.every((d) => typeof d === 'string'))) {
       throw invalidOption('options.cudaLibraryDirs', 'an array of folder paths', cudaLibraryDirs);
     }
-    const gpu = rest.executionProvider === 'cuda' || rest.executionProvider === 'tensorrt';
-    if (gpu) preloadCudaLibraries(cudaLibraryDirs);
-    const native: NativeEngineOptions = gpu
-      ? { ...rest, maxBatchSize: rest.maxBatchSize ?? GPU_BATCH_DEFAULTS.maxBatchSize, maxBatchTokens: rest.maxBatchTokens ?? GPU_BATCH_DEFAULTS.maxBatchTokens }
-      : rest;
-    this.native = new binding.Engine(modelPath, native);
+    if (rest.executionProvider === 'cuda' || rest.executionProvider === 'tensorrt') preloadCudaLibraries(cudaLibraryDirs);
+    this.native = new binding.Engine(modelPath, withProviderDefaults(rest));
     const meta = this.native.metadata();
     this.inputs = meta.inputs;
     this.outputs = meta.outputs;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { binding } from '../lib/binding.js';
 import { cudaLibraryDirs, pipRequirement, preloadCudaLibraries, preloadList, sourceOf, wheelLibraryDirs } from '../lib/cuda-libs.js';
-import { Engine } from '../lib/engine.js';
+import { Engine, GPU_BATCH_DEFAULTS, withProviderDefaults } from '../lib/engine.js';
 import { fixture } from './helpers.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'cuda-libs-test-'));
@@ -84,6 +84,14 @@ describe('preloading', () => {
     expect(byName['libcublas.so.13']).toBe(false);
     if (libz) expect(byName['libcudart.so.13']).toBe(true);
     expect(preloadCudaLibraries([dir])).toBe(report); // once per set of folders
+  });
+
+  it('GPU sessions default to the batch sizes the H200 runs supported; CPU and explicit values are untouched', () => {
+    expect(withProviderDefaults({ executionProvider: 'cuda' })).toMatchObject(GPU_BATCH_DEFAULTS);
+    expect(withProviderDefaults({ executionProvider: 'tensorrt', maxBatchSize: 16, maxBatchTokens: undefined }))
+      .toMatchObject({ maxBatchSize: 16, maxBatchTokens: GPU_BATCH_DEFAULTS.maxBatchTokens });
+    expect(withProviderDefaults({ executionProvider: 'cpu' })).toEqual({ executionProvider: 'cpu' });
+    expect(withProviderDefaults({})).toEqual({});
   });
 
   it('validates the cudaLibraryDirs option', () => {
