@@ -38,7 +38,7 @@ export interface EngineOptions {
 }
 
 /**
- * GPU batch defaults. Measured on an H200 (shared/reference/gpu-h200-2026-11-30.md, batch-size sweep, 256 callers):
+ * GPU batch defaults. Measured on an H200 (the H200 reference run of 2026-11-30, batch-size sweep, 256 callers):
  * maxBatchSize 32 left BERT-base fp16 at 6,852 req/s and 128 reached 18,253 (MiniLM-L6 fp16: 14,871 -> 18,047),
  * with the lowest p99; beyond 128 the JS thread, not the device, is the limit. 65,536 tokens lets 128 rows of up to
  * 512 tokens run together, so the row cap binds, not the token budget. CPU defaults stay 32 / 16,384.
