@@ -6,9 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { plot } from './charts.js';
 import { machineInfo, type MachineInfo } from './machine.js';
-import { chooseModels } from './models.js';
+import { chooseModels, gpuModels } from './models.js';
 import { findBareBench } from './overhead.js';
 import { pythonPath } from './peers/python.js';
+import { GPU_CALLERS, measureGpu } from './providers.js';
 import { finalize, markdown, writeJson } from './report.js';
 import type { BenchResult, Settings } from './results.js';
 import { benchModel, type SuitePlan } from './suite.js';
@@ -20,6 +21,9 @@ const USAGE = `usage: npm run bench -- [options]
   --plot FILE         write a PNG chart (latency percentiles, requests/s and p99 vs callers)
   --model NAME        only models whose name contains NAME (repeatable), e.g. int8, fp32, snips, fixture
   --fp32 FILE         the fp32 export of the sentiment model (default: looked up under models/)
+  --fp16 FILE         its fp16 export for the GPU rows (default: model_fp16.onnx beside the fp32 export)
+  --gpu-only          only the GPU rows: engine vs onnxruntime-node on cuda/tensorrt, fp32 and fp16, 1/64/256
+                      callers, and the bare batched Run; exit 1 when no GPU provider loads (the rows say why)
   --python PATH       Python with onnxruntime for the Python peer (default: $BENCH_PYTHON or python3)
   --no-python         skip the Python peer
   --no-peers          engine only (no onnxruntime-node, transformers.js or Python)
@@ -38,6 +42,8 @@ export function parseCli(argv: string[]) {
       plot: { type: 'string' },
       model: { type: 'string', multiple: true },
       fp32: { type: 'string' },
+      fp16: { type: 'string' },
+      'gpu-only': { type: 'boolean', default: false },
       python: { type: 'string' },
       'no-python': { type: 'boolean', default: false },
       'no-peers': { type: 'boolean', default: false },
@@ -101,10 +107,40 @@ export async function main(argv: string[]): Promise<number> {
     log(`note: ${contention}`);
   }
 
-  const choice = chooseModels(root, { quick: options.quick, fp32: options.fp32, only: options.model });
-  for (const s of choice.skipped) result.models.push({ name: s.name, file: '', status: 'skipped', note: s.reason });
   const bareBench = findBareBench(root);
   if (!bareBench) result.notes.push('bare C++ comparison skipped: build/Release/ort_bare_bench is missing (run `bash scripts/build-native.sh`)');
+  const peers = !options['no-peers'];
+  if (!options['gpu-only']) await benchCpu(root, options, result, sentences, bareBench, log);
+
+  const gpu = gpuModels(root, { fp32: options.fp32, fp16: options.fp16, only: options.model });
+  const measured = await measureGpu({
+    targets: gpu.targets, skipped: gpu.skipped, sentences, perBucket: result.settings.perBucket,
+    threads: { intraOpThreads: result.settings.intraOpThreads, allowSpinning: result.settings.allowSpinning },
+    throughput: { durationMs: result.settings.durationMs, warmupMs: result.settings.warmupMs },
+    callers: options.concurrency ?? GPU_CALLERS, ortNode: peers, bareBench, log,
+  });
+  result.providers.push(...measured.rows);
+  result.notes.push(...measured.notes);
+  result.elapsedS = (performance.now() - began) / 1000;
+  finalize(result);
+  process.stdout.write(markdown(result));
+  if (options.json) {
+    writeJson(result, options.json);
+    log(`wrote ${options.json}`);
+  }
+  if (options.plot) {
+    if (await plot(result, options.plot)) log(`wrote ${options.plot}`);
+    else log('nothing to plot');
+  }
+  if (options['gpu-only']) return result.providers.some((p) => p.status === 'measured') ? 0 : 1;
+  return result.models.some((m) => m.status === 'measured') ? 0 : 1;
+}
+
+/** Every CPU table: each chosen model against the peers, the C++ floor and (on the main model) the studies. */
+async function benchCpu(root: string, options: CliOptions, result: BenchResult, sentences: string[], bareBench: string | null,
+  log: (message: string) => void): Promise<void> {
+  const choice = chooseModels(root, { quick: options.quick, fp32: options.fp32, only: options.model });
+  for (const s of choice.skipped) result.models.push({ name: s.name, file: '', status: 'skipped', note: s.reason });
   const primary = choice.targets.find((t) => !t.name.includes('fixture')) ?? choice.targets[0];
   const peers = !options['no-peers'];
   for (const target of choice.targets) {
@@ -125,18 +161,6 @@ export async function main(argv: string[]): Promise<number> {
       result.models.push({ name: target.name, file: path.relative(root, target.modelFile), status: 'failed', note: (err as Error).message.split('\n')[0] });
     }
   }
-  result.elapsedS = (performance.now() - began) / 1000;
-  finalize(result);
-  process.stdout.write(markdown(result));
-  if (options.json) {
-    writeJson(result, options.json);
-    log(`wrote ${options.json}`);
-  }
-  if (options.plot) {
-    if (await plot(result, options.plot)) log(`wrote ${options.plot}`);
-    else log('nothing to plot');
-  }
-  return result.models.some((m) => m.status === 'measured') ? 0 : 1;
 }
 
 /** A warning to print with the numbers when other work shares the cores. */

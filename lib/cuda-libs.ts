@@ -17,6 +17,8 @@ export interface GpuSetup {
   sitePackages: string[];
   /** The wheel's Requires-Dist lines, e.g. `nvidia-cufft~=12.0; extra == "cuda"`. */
   requiresDist: string[];
+  /** Symlinks to the files made elsewhere (setup-gpu --ort-node), removed with them. */
+  links?: string[];
 }
 
 /** Who provides a library: its soname stem, the pip package and the system (NVIDIA apt repository) package. */

@@ -2,7 +2,7 @@
 // the onnxruntime-gpu wheel of exactly the bundled version, then say which CUDA libraries are still missing.
 // At install time: TEXTCLF_GPU=1 npm install (the install hooks call this with --from-install).
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +18,7 @@ const USAGE = `usage: npm run setup-gpu -- [options]
   --python PATH   Python whose pip downloads the wheel and whose site-packages hold nvidia-* wheels
                   (default: $TEXTCLF_PYTHON, then .venv/bin/python, then python3)
   --force         extract again even when the libraries are in place
+  --ort-node      also link them beside onnxruntime-node's own library (the bench's GPU peer; gpu-check.sh uses it)
   --remove        delete what setup-gpu put beside the library
   --help`;
 
@@ -30,6 +31,8 @@ export interface SetupOptions {
   python: string;
   force?: boolean;
   remove?: boolean;
+  /** Also symlink the libraries into this folder (onnxruntime-node's library folder). */
+  linkInto?: string;
   log: (line: string) => void;
   /** For tests: the ldd and loader-cache probes of the missing-library check. */
   check?: Pick<CheckInput, 'ldd' | 'cache'>;
@@ -44,7 +47,7 @@ export function setupGpu(o: SetupOptions): number {
   const inPlace = state?.ortVersion === o.ortVersion && LIBS.every((f) => existsSync(path.join(o.libDir, f)));
   if (inPlace && !o.force && !o.wheel) {
     o.log(`the onnxruntime-gpu ${o.ortVersion} provider libraries are already in ${o.libDir} (--force extracts again)`);
-    report(o, state);
+    report(o, link(o, state!));
     return 0;
   }
   let tmp: string | null = null;
@@ -64,7 +67,7 @@ export function setupGpu(o: SetupOptions): number {
       o.log(extracted.error);
       return 1;
     }
-    report(o, extracted as GpuSetup);
+    report(o, link(o, extracted as GpuSetup));
     return 0;
   } finally {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
@@ -124,6 +127,22 @@ function extract(o: SetupOptions, wheelFile: string): GpuSetup | { error: string
   }
 }
 
+/** With --ort-node: symlinks to the extracted files in onnxruntime-node's folder, recorded so --remove finds them. */
+function link(o: SetupOptions, setup: GpuSetup): GpuSetup {
+  if (!o.linkInto) return setup;
+  const links = new Set(setup.links ?? []);
+  for (const name of LIBS) {
+    const at = path.join(o.linkInto, name);
+    rmSync(at, { force: true });
+    symlinkSync(path.join(o.libDir, name), at);
+    links.add(at);
+  }
+  o.log(`linked the provider libraries into ${o.linkInto}`);
+  const updated = { ...setup, links: [...links] };
+  writeFileSync(path.join(o.libDir, GPU_SETUP_FILE), JSON.stringify(updated, null, 2) + '\n');
+  return updated;
+}
+
 /** Prints what the providers still cannot find; never fails (the CPU keeps working). */
 function report(o: SetupOptions, setup: GpuSetup | null): void {
   const searchDirs = cudaLibraryDirs({ env: process.env.TEXTCLF_CUDA_LIB_DIRS, setup });
@@ -138,6 +157,7 @@ function remove(o: SetupOptions): number {
   const files = [...new Set([...(state?.files ?? []), ...LIBS, GPU_SETUP_FILE])];
   const removed = files.filter((f) => existsSync(path.join(o.libDir, f)));
   for (const f of removed) rmSync(path.join(o.libDir, f));
+  for (const l of state?.links ?? []) rmSync(l, { force: true });
   o.log(removed.length ? `removed ${removed.join(', ')} from ${o.libDir}` : `nothing to remove in ${o.libDir}`);
   return 0;
 }
@@ -167,8 +187,16 @@ export function packageRoot(): string {
 }
 
 export function bundledOrtVersion(): string {
-  const require = createRequire(import.meta.url);
-  return (JSON.parse(readFileSync(require.resolve('onnxruntime-node/package.json'), 'utf8')) as { version: string }).version;
+  return (JSON.parse(readFileSync(ortNodePackageJson(), 'utf8')) as { version: string }).version;
+}
+
+/** Where onnxruntime-node keeps its own libonnxruntime.so.1 (for --ort-node). */
+function ortNodeLibraryDir(): string {
+  return path.join(path.dirname(ortNodePackageJson()), 'bin/napi-v6', process.platform, process.arch);
+}
+
+function ortNodePackageJson(): string {
+  return createRequire(import.meta.url).resolve('onnxruntime-node/package.json');
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -178,6 +206,7 @@ async function main(argv: string[]): Promise<number> {
       args: argv, strict: true,
       options: {
         wheel: { type: 'string' }, python: { type: 'string' }, force: { type: 'boolean' }, remove: { type: 'boolean' },
+        'ort-node': { type: 'boolean' },
         'from-install': { type: 'boolean' }, help: { type: 'boolean' },
       },
     }));
@@ -189,7 +218,7 @@ async function main(argv: string[]): Promise<number> {
   if (values['from-install'] && process.env.TEXTCLF_GPU !== '1') return 0;
   return setupGpu({
     libDir: ortLibraryDir(), ortVersion: bundledOrtVersion(), wheel: values.wheel, python: choosePython(packageRoot(), values.python),
-    force: values.force, remove: values.remove, log: (line) => process.stdout.write(`[setup-gpu] ${line}\n`),
+    force: values.force, remove: values.remove, linkInto: values['ort-node'] ? ortNodeLibraryDir() : undefined, log: (line) => process.stdout.write(`[setup-gpu] ${line}\n`),
   });
 }
 

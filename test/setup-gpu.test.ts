@@ -97,12 +97,15 @@ describe('setup-gpu', () => {
     expect(readFileSync(path.join(libDir, PROVIDER_FILES.cuda), 'utf8')).toBe(`fake ${PROVIDER_FILES.cuda} 1.30.0`);
   });
 
-  it('--remove deletes exactly what it put there, and a second --remove has nothing to do', () => {
-    const { libDir } = run({ wheel });
+  it('--remove deletes exactly what it put there (links included), and a second --remove has nothing to do', () => {
+    const peer = mkdtempSync(path.join(tmp, 'peer-'));
+    const { libDir } = run({ wheel, linkInto: peer });
+    expect(readFileSync(path.join(peer, PROVIDER_FILES.cuda), 'utf8')).toBe(`fake ${PROVIDER_FILES.cuda} 1.30.0`);
     writeFileSync(path.join(libDir, 'libonnxruntime.so.1'), 'the engine library');
     const removed = run({ libDir, remove: true });
     expect(removed.code).toBe(0);
     for (const f of [...Object.values(PROVIDER_FILES), GPU_SETUP_FILE]) expect(existsSync(path.join(libDir, f))).toBe(false);
+    for (const f of Object.values(PROVIDER_FILES)) expect(existsSync(path.join(peer, f))).toBe(false);
     expect(existsSync(path.join(libDir, 'libonnxruntime.so.1'))).toBe(true);
     expect(run({ libDir, remove: true }).text).toMatch(/nothing to remove/);
   });
