@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { plot } from './charts.js';
 import { machineInfo, type MachineInfo } from './machine.js';
+import { hopStudy } from './ablations.js';
+import { openModel } from './model-view.js';
 import { chooseModels, gpuModels } from './models.js';
 import { findBareBench } from './overhead.js';
 import { pythonPath } from './peers/python.js';
@@ -13,7 +15,7 @@ import { GPU_CALLERS, measureGpu } from './providers.js';
 import { finalize, markdown, writeJson } from './report.js';
 import type { BenchResult, Settings } from './results.js';
 import { benchModel, type SuitePlan } from './suite.js';
-import { loadSentences } from './workloads.js';
+import { buildWorkloads, loadSentences } from './workloads.js';
 
 const USAGE = `usage: npm run bench -- [options]
   --quick             short run (< 2 min): tiny fixture + the int8 sentiment model, short timings
@@ -22,6 +24,8 @@ const USAGE = `usage: npm run bench -- [options]
   --model NAME        only models whose name contains NAME (repeatable), e.g. int8, fp32, snips, fixture
   --fp32 FILE         the fp32 export of the sentiment model (default: looked up under models/)
   --fp16 FILE         its fp16 export for the GPU rows (default: model_fp16.onnx beside the fp32 export)
+  --ablation hop      only the batch-1 hop study (Engine.run vs bare Run, classify vs onnxruntime-node, per
+                      workerSpinUs) on the chosen models; with --repeat N (default 3) it runs N times in a row
   --gpu-only          only the GPU rows: engine vs onnxruntime-node on cuda/tensorrt, fp32 and fp16, 1/64/256
                       callers, and the bare batched Run; exit 1 when no GPU provider loads (the rows say why)
   --python PATH       Python with onnxruntime for the Python peer (default: $BENCH_PYTHON or python3)
@@ -44,6 +48,8 @@ export function parseCli(argv: string[]) {
       fp32: { type: 'string' },
       fp16: { type: 'string' },
       'gpu-only': { type: 'boolean', default: false },
+      ablation: { type: 'string' },
+      repeat: { type: 'string' },
       python: { type: 'string' },
       'no-python': { type: 'boolean', default: false },
       'no-peers': { type: 'boolean', default: false },
@@ -57,9 +63,12 @@ export function parseCli(argv: string[]) {
   });
   const threads = values.threads === undefined ? undefined : Number(values.threads);
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) throw new Error(`--threads must be an integer >= 1, got ${values.threads}`);
+  if (values.ablation !== undefined && values.ablation !== 'hop') throw new Error(`--ablation must be hop, got ${values.ablation}`);
+  const repeat = Number(values.repeat ?? 3);
+  if (!(Number.isInteger(repeat) && repeat >= 1)) throw new Error(`--repeat must be an integer >= 1, got ${values.repeat}`);
   const concurrency = values.concurrency?.split(',').map(Number);
   if (concurrency && !concurrency.every((c) => Number.isInteger(c) && c >= 1)) throw new Error(`--concurrency must list integers >= 1, got ${values.concurrency}`);
-  return { ...values, threads, concurrency };
+  return { ...values, threads, concurrency, repeat };
 }
 
 export type CliOptions = ReturnType<typeof parseCli>;
@@ -110,6 +119,13 @@ export async function main(argv: string[]): Promise<number> {
   const bareBench = findBareBench(root);
   if (!bareBench) result.notes.push('bare C++ comparison skipped: build/Release/ort_bare_bench is missing (run `bash scripts/build-native.sh`)');
   const peers = !options['no-peers'];
+  if (options.ablation) {
+    await hopOnly(root, options, result, sentences, bareBench, log);
+    result.elapsedS = (performance.now() - began) / 1000;
+    process.stdout.write(markdown(finalize(result)));
+    if (options.json) writeJson(result, options.json);
+    return result.ablations.length ? 0 : 1;
+  }
   if (!options['gpu-only']) await benchCpu(root, options, result, sentences, bareBench, log);
 
   const gpu = gpuModels(root, { fp32: options.fp32, fp16: options.fp16, only: options.model });
@@ -134,6 +150,25 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (options['gpu-only']) return result.providers.some((p) => p.status === 'measured') ? 0 : 1;
   return result.models.some((m) => m.status === 'measured') ? 0 : 1;
+}
+
+/** --ablation hop: the hop study alone, --repeat times per chosen model, each run's rows tagged with its number. */
+async function hopOnly(root: string, options: CliOptions, result: BenchResult, sentences: string[], bareBench: string | null,
+  log: (message: string) => void): Promise<void> {
+  if (!bareBench) throw new Error('--ablation hop needs build/Release/ort_bare_bench (run `bash scripts/build-native.sh`)');
+  const s = result.settings;
+  const threads = { intraOpThreads: s.intraOpThreads, allowSpinning: s.allowSpinning };
+  for (const target of chooseModels(root, { quick: options.quick, fp32: options.fp32, only: options.model }).targets) {
+    const model = openModel(target);
+    const workloads = buildWorkloads(model.tokenizer, sentences, s.perBucket);
+    for (let run = 1; run <= options.repeat; run++) {
+      log(`${target.name}: hop study, run ${run}/${options.repeat}`);
+      const rows = await hopStudy({ model, workloads, threads, latency: { timeMs: s.latencyMs, warmupMs: Math.min(s.warmupMs, s.latencyMs) },
+        throughput: { durationMs: s.durationMs, warmupMs: s.warmupMs }, callers: 1, log }, bareBench);
+      result.ablations.push(...rows.map((r) => ({ ...r, config: `${r.config} (run ${run})` })));
+    }
+    result.models.push({ name: target.name, file: path.relative(root, target.modelFile), status: 'measured' });
+  }
 }
 
 /** Every CPU table: each chosen model against the peers, the C++ floor and (on the main model) the studies. */

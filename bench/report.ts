@@ -97,8 +97,10 @@ export function markdown(result: BenchResult): string {
     '',
   ];
   if (!result.latency.length && !result.throughput.length) {
-    // --gpu-only: the GPU rows, their goals and the notes.
-    out.push(...goalSection(result), ...gpuSection(result), ...notesSection(result));
+    // --gpu-only or --ablation: the GPU rows or the study, their goals and the notes.
+    if (result.ablations.length) out.push(...ablationSection(result));
+    else out.push(...goalSection(result), ...gpuSection(result));
+    out.push(...notesSection(result));
     return out.join('\n');
   }
   out.push(
@@ -130,16 +132,22 @@ export function markdown(result: BenchResult): string {
           pct(o.overheadPct), ms(o.bare.p99), ms(o.engine.p99), fmt(o.copyUs, 1)]))
       : '_not measured: build/Release/ort_bare_bench is missing (run `bash scripts/build-native.sh`)_',
     '',
-    '## What pays (one switch at a time; vs baseline: req/s ratio under load, p50 ratio at batch 1, share of bare Run for copies)',
-    '',
-    table(['study', 'model', 'config', 'workload', 'callers', 'p50 ms', 'p99 ms', 'req/s', 'mean batch', 'vs baseline'],
-      result.ablations.map((a) => [a.study, a.model, a.config, a.workload, String(a.concurrency), ms(a.p50), ms(a.p99),
-        a.rps === null ? '-' : fmt(a.rps, 0), a.meanBatch === null ? '-' : fmt(a.meanBatch, 1), times(a.vsBaseline)])),
-    '',
+    ...ablationSection(result),
     ...gpuSection(result),
     ...notesSection(result),
   );
   return out.join('\n');
+}
+
+function ablationSection(result: BenchResult): string[] {
+  return [
+    '## What pays (one switch at a time; vs baseline: req/s ratio under load, p50 ratio at batch 1, share of bare Run for copies)',
+    '',
+    table(['study', 'model', 'config', 'workload', 'callers', 'p50 ms', 'p99 ms', 'req/s', 'mean batch', 'vs baseline', 'note'],
+      result.ablations.map((a) => [a.study, a.model, a.config, a.workload, String(a.concurrency), ms(a.p50), ms(a.p99),
+        a.rps === null ? '-' : fmt(a.rps, 0), a.meanBatch === null ? '-' : fmt(a.meanBatch, 1), times(a.vsBaseline), a.note ?? ''])),
+    '',
+  ];
 }
 
 function goalSection(result: BenchResult): string[] {

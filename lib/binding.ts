@@ -40,6 +40,7 @@ export interface NativeEngineOptions {
   maxTokens?: number;
   lengthBucketing?: boolean;
   workers?: number;
+  workerSpinUs?: number;
 }
 
 export interface NativeEngine {

@@ -31,6 +31,11 @@ export interface EngineOptions {
    */
   workers?: number;
   /**
+   * Microseconds an idle worker polls the queue before it sleeps, so a request arriving meanwhile skips the thread
+   * wake-up. Default 0 (see bench/README.md, the hop study, for what it was measured to pay).
+   */
+  workerSpinUs?: number;
+  /**
    * Folders holding CUDA/cuDNN/TensorRT libraries (libcudart.so.13, ...) to load before a GPU provider, besides
    * TEXTCLF_CUDA_LIB_DIRS and the nvidia-* pip wheels `npm run setup-gpu` found. Not needed on LD_LIBRARY_PATH.
    */

@@ -117,7 +117,7 @@ describe('bench pipeline on the tiny fixture', () => {
     for (const header of ['| model | workload | tokens | p50 ms | p99 ms | p50 < 10 ms | p99 < 10 ms |',
       '| model | workload | tokens | subject | input | p50 | p90 | p99 | max | n | engine speedup (p50) |',
       '| model | callers | subject | input | req/s | p50 ms | p99 ms | mean batch | engine speedup (req/s) |',
-      '| study | model | config | workload | callers | p50 ms | p99 ms | req/s | mean batch | vs baseline |',
+      '| study | model | config | workload | callers | p50 ms | p99 ms | req/s | mean batch | vs baseline | note |',
       '| goal | model | measured | target | met |']) {
       expect(md).toContain(header);
     }
