@@ -109,7 +109,7 @@ export async function measureGpu(plan: GpuPlan): Promise<{ rows: ProviderRow[]; 
 }
 
 /** Loads the provider library, then a real session on the device: null when both work, else the loader's reason. */
-async function probeProvider(provider: GpuProvider, modelFile: string): Promise<string | null> {
+export async function probeProvider(provider: GpuProvider, modelFile: string): Promise<string | null> {
   preloadCudaLibraries();
   const loads = binding.probeProvider(provider, 0);
   if (!loads.ok) return firstLine(loads.error ?? '');
