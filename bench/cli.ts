@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { plot } from './charts.js';
 import { machineInfo, type MachineInfo } from './machine.js';
 import { hopStudy } from './ablations.js';
+import { jsThreadRows, measureJsThread } from './js-thread.js';
 import { openModel } from './model-view.js';
 import { chooseModels, gpuModels } from './models.js';
 import { findBareBench } from './overhead.js';
@@ -26,6 +27,7 @@ const USAGE = `usage: npm run bench -- [options]
   --fp16 FILE         its fp16 export for the GPU rows (default: model_fp16.onnx beside the fp32 export)
   --ablation hop      only the batch-1 hop study (Engine.run vs bare Run, classify vs onnxruntime-node, per
                       workerSpinUs) on the chosen models; with --repeat N (default 3) it runs N times in a row
+  --ablation js       only the JS-thread cost per classify call (tokenize, submit, settle, post-process), --repeat N
   --gpu-only          only the GPU rows: engine vs onnxruntime-node on cuda/tensorrt, fp32 and fp16, 1/64/256
                       callers, and the bare batched Run; exit 1 when no GPU provider loads (the rows say why)
   --python PATH       Python with onnxruntime for the Python peer (default: $BENCH_PYTHON or python3)
@@ -63,7 +65,7 @@ export function parseCli(argv: string[]) {
   });
   const threads = values.threads === undefined ? undefined : Number(values.threads);
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) throw new Error(`--threads must be an integer >= 1, got ${values.threads}`);
-  if (values.ablation !== undefined && values.ablation !== 'hop') throw new Error(`--ablation must be hop, got ${values.ablation}`);
+  if (values.ablation !== undefined && values.ablation !== 'hop' && values.ablation !== 'js') throw new Error(`--ablation must be hop or js, got ${values.ablation}`);
   const repeat = Number(values.repeat ?? 3);
   if (!(Number.isInteger(repeat) && repeat >= 1)) throw new Error(`--repeat must be an integer >= 1, got ${values.repeat}`);
   const concurrency = values.concurrency?.split(',').map(Number);
@@ -120,7 +122,7 @@ export async function main(argv: string[]): Promise<number> {
   if (!bareBench) result.notes.push('bare C++ comparison skipped: build/Release/ort_bare_bench is missing (run `bash scripts/build-native.sh`)');
   const peers = !options['no-peers'];
   if (options.ablation) {
-    await hopOnly(root, options, result, sentences, bareBench, log);
+    await ablationOnly(root, options, result, sentences, bareBench, log);
     result.elapsedS = (performance.now() - began) / 1000;
     process.stdout.write(markdown(finalize(result)));
     if (options.json) writeJson(result, options.json);
@@ -152,19 +154,24 @@ export async function main(argv: string[]): Promise<number> {
   return result.models.some((m) => m.status === 'measured') ? 0 : 1;
 }
 
-/** --ablation hop: the hop study alone, --repeat times per chosen model, each run's rows tagged with its number. */
-async function hopOnly(root: string, options: CliOptions, result: BenchResult, sentences: string[], bareBench: string | null,
+/** --ablation hop|js: that study alone, --repeat times per chosen model, each run's rows tagged with its number. */
+async function ablationOnly(root: string, options: CliOptions, result: BenchResult, sentences: string[], bareBench: string | null,
   log: (message: string) => void): Promise<void> {
-  if (!bareBench) throw new Error('--ablation hop needs build/Release/ort_bare_bench (run `bash scripts/build-native.sh`)');
+  if (options.ablation === 'hop' && !bareBench) throw new Error('--ablation hop needs build/Release/ort_bare_bench (run `bash scripts/build-native.sh`)');
   const s = result.settings;
   const threads = { intraOpThreads: s.intraOpThreads, allowSpinning: s.allowSpinning };
   for (const target of chooseModels(root, { quick: options.quick, fp32: options.fp32, only: options.model }).targets) {
     const model = openModel(target);
     const workloads = buildWorkloads(model.tokenizer, sentences, s.perBucket);
     for (let run = 1; run <= options.repeat; run++) {
-      log(`${target.name}: hop study, run ${run}/${options.repeat}`);
+      log(`${target.name}: ${options.ablation} study, run ${run}/${options.repeat}`);
+      if (options.ablation === 'js') {
+        const medium = workloads.find((w) => w.name === 'medium')!;
+        result.ablations.push(...jsThreadRows(target.name, medium.name, await measureJsThread(model, medium, 2000, s.intraOpThreads), run));
+        continue;
+      }
       const rows = await hopStudy({ model, workloads, threads, latency: { timeMs: s.latencyMs, warmupMs: Math.min(s.warmupMs, s.latencyMs) },
-        throughput: { durationMs: s.durationMs, warmupMs: s.warmupMs }, callers: 1, log }, bareBench);
+        throughput: { durationMs: s.durationMs, warmupMs: s.warmupMs }, callers: 1, log }, bareBench!);
       result.ablations.push(...rows.map((r) => ({ ...r, config: `${r.config} (run ${run})` })));
     }
     result.models.push({ name: target.name, file: path.relative(root, target.modelFile), status: 'measured' });
