@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { Classifier } from '../lib/classify.js';
 import { Engine } from '../lib/engine.js';
 import { decodeSequence } from '../lib/postprocess/sequence.js';
+import { TokenizerPool } from '../lib/tokenize-pool.js';
 import type { ModelView } from './model-view.js';
 import type { AblationRow } from './results.js';
 import type { Workload } from './workloads.js';
@@ -23,6 +24,8 @@ export interface JsThreadCost {
   postprocess: number;
   engineRunTotal: number;
   classifyTotal: number;
+  /** classify(text) total with tokenizerThreads N (the JS thread only hands texts over), by N. */
+  pooled: Record<number, number>;
   requests: number;
 }
 
@@ -35,7 +38,8 @@ export function threadCpuMs(): number {
   }
 }
 
-export async function measureJsThread(model: ModelView, work: Workload, requests: number, intraOpThreads: number): Promise<JsThreadCost> {
+export async function measureJsThread(model: ModelView, work: Workload, requests: number, intraOpThreads: number,
+  poolThreads: number[] = [1, 2]): Promise<JsThreadCost> {
   const engine = new Engine(model.target.modelFile, { intraOpThreads, padId: model.tokenizer.padId, maxTokens: model.tokenizer.maxTokens, maxQueue: requests * 2 });
   const classifier = new Classifier({ engine, model: model.dir, tokenizer: model.tokenizer });
   try {
@@ -65,7 +69,21 @@ export async function measureJsThread(model: ModelView, work: Workload, requests
     t = threadCpuMs();
     await Promise.all(texts.map((text) => classifier.classify(text)));
     const classifyTotal = perRequestUs(t);
-    return { tokenize, submit, settle: engineRunTotal - submit, postprocess, engineRunTotal, classifyTotal, requests };
+
+    const pooled: Record<number, number> = {};
+    for (const threads of poolThreads) {
+      const pool = new TokenizerPool({ dir: model.dir.dir, modelFile: model.target.modelFile }, threads);
+      const viaPool = new Classifier({ engine, model: model.dir, tokenizer: model.tokenizer, pool });
+      try {
+        await Promise.all(texts.slice(0, 64).map((text) => viaPool.classify(text))); // threads up, tokenizers built
+        t = threadCpuMs();
+        await Promise.all(texts.map((text) => viaPool.classify(text)));
+        pooled[threads] = perRequestUs(t);
+      } finally {
+        await pool.close();
+      }
+    }
+    return { tokenize, submit, settle: engineRunTotal - submit, postprocess, engineRunTotal, classifyTotal, pooled, requests };
   } finally {
     await engine.dispose();
   }
@@ -74,7 +92,8 @@ export async function measureJsThread(model: ModelView, work: Workload, requests
 export function jsThreadRows(model: string, workload: string, c: JsThreadCost, run: number): AblationRow[] {
   const parts: [string, number][] = [['tokenize', c.tokenize], ['submit (Engine.run returns its promise)', c.submit],
     ['settle (callback, output objects, promise reactions)', c.settle], ['post-process (decodeSequence + result object)', c.postprocess],
-    ['Engine.run(ids) total', c.engineRunTotal], ['classify(text) total', c.classifyTotal]];
+    ['Engine.run(ids) total', c.engineRunTotal], ['classify(text) total', c.classifyTotal],
+    ...Object.entries(c.pooled).map(([n, us]): [string, number] => [`classify(text) total, tokenizerThreads ${n}`, us])];
   return parts.map(([config, us]) => ({
     study: 'JS-thread µs per request (burst)', model, config: `${config} (run ${run})`, workload, concurrency: c.requests,
     p50: us / 1000, p99: NaN, rps: null, meanBatch: null, vsBaseline: us / c.classifyTotal,

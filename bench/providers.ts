@@ -93,7 +93,7 @@ export async function measureGpu(plan: GpuPlan): Promise<{ rows: ProviderRow[]; 
               if (t.errors) notes.push(`GPU ${provider} ${target.name} ${subject.name} at ${callers} callers: ${t.errors} errors, first: ${t.firstError}`);
               rows.push({
                 model: target.name, precision, provider, subject: subject.name, callers, status: 'measured', p50: t.p50, p99: t.p99, rps: t.rps,
-                meanBatch: t.meanBatch, shareOfBare: subject.name === 'engine' && limit ? t.rps / limit.rowsPerS : undefined,
+                meanBatch: t.meanBatch, shareOfBare: subject.name.startsWith('engine') && limit ? t.rps / limit.rowsPerS : undefined,
               });
             } catch (err) {
               failed(subject.name, err);
@@ -122,7 +122,9 @@ export async function probeProvider(provider: GpuProvider, modelFile: string): P
 }
 
 async function openContestants(model: ModelView, provider: GpuProvider, plan: GpuPlan): Promise<{ subjects: Subject[]; notes: string[] }> {
-  const subjects = [engineFromText(model, { ...plan.threads, executionProvider: provider })];
+  // The JS thread was the ceiling on an H200 (mostly tokenizing): the same engine with tokenizing on threads.
+  const subjects = [engineFromText(model, { ...plan.threads, executionProvider: provider }),
+    engineFromText(model, { ...plan.threads, executionProvider: provider, tokenizerThreads: 2 }, 'engine (tokenizerThreads 2)')];
   const notes: string[] = [];
   if (plan.ortNode) {
     try {
