@@ -12,7 +12,7 @@ import { openModel } from './model-view.js';
 import { chooseModels, gpuModels } from './models.js';
 import { findBareBench } from './overhead.js';
 import { pythonPath } from './peers/python.js';
-import { GPU_CALLERS, measureGpu } from './providers.js';
+import { GPU_CALLERS, GPU_PROVIDERS, measureGpu, type GpuProvider } from './providers.js';
 import { finalize, markdown, writeJson } from './report.js';
 import type { BenchResult, Settings } from './results.js';
 import { benchModel, type SuitePlan } from './suite.js';
@@ -28,6 +28,7 @@ const USAGE = `usage: npm run bench -- [options]
   --ablation hop      only the batch-1 hop study (Engine.run vs bare Run, classify vs onnxruntime-node, per
                       workerSpinUs) on the chosen models; with --repeat N (default 3) it runs N times in a row
   --ablation js       only the JS-thread cost per classify call (tokenize, submit, settle, post-process), --repeat N
+  --gpu-providers L   GPU providers for the GPU rows, comma-separated (default cuda,tensorrt)
   --gpu-only          only the GPU rows: engine vs onnxruntime-node on cuda/tensorrt, fp32 and fp16, 1/64/256
                       callers, and the bare batched Run; exit 1 when no GPU provider loads (the rows say why)
   --python PATH       Python with onnxruntime for the Python peer (default: $BENCH_PYTHON or python3)
@@ -50,6 +51,7 @@ export function parseCli(argv: string[]) {
       fp32: { type: 'string' },
       fp16: { type: 'string' },
       'gpu-only': { type: 'boolean', default: false },
+      'gpu-providers': { type: 'string' },
       ablation: { type: 'string' },
       repeat: { type: 'string' },
       python: { type: 'string' },
@@ -68,9 +70,11 @@ export function parseCli(argv: string[]) {
   if (values.ablation !== undefined && values.ablation !== 'hop' && values.ablation !== 'js') throw new Error(`--ablation must be hop or js, got ${values.ablation}`);
   const repeat = Number(values.repeat ?? 3);
   if (!(Number.isInteger(repeat) && repeat >= 1)) throw new Error(`--repeat must be an integer >= 1, got ${values.repeat}`);
+  const gpuProviders = (values['gpu-providers'] ?? GPU_PROVIDERS.join(',')).split(',') as GpuProvider[];
+  if (!gpuProviders.every((p) => GPU_PROVIDERS.includes(p))) throw new Error(`--gpu-providers must list ${GPU_PROVIDERS.join(', ')}, got ${values['gpu-providers']}`);
   const concurrency = values.concurrency?.split(',').map(Number);
   if (concurrency && !concurrency.every((c) => Number.isInteger(c) && c >= 1)) throw new Error(`--concurrency must list integers >= 1, got ${values.concurrency}`);
-  return { ...values, threads, concurrency, repeat };
+  return { ...values, threads, concurrency, repeat, gpuProviders };
 }
 
 export type CliOptions = ReturnType<typeof parseCli>;
@@ -135,7 +139,7 @@ export async function main(argv: string[]): Promise<number> {
     targets: gpu.targets, skipped: gpu.skipped, sentences, perBucket: result.settings.perBucket,
     threads: { intraOpThreads: result.settings.intraOpThreads, allowSpinning: result.settings.allowSpinning },
     throughput: { durationMs: result.settings.durationMs, warmupMs: result.settings.warmupMs },
-    callers: options.concurrency ?? GPU_CALLERS, ortNode: peers, bareBench, log,
+    callers: options.concurrency ?? GPU_CALLERS, ortNode: peers, bareBench, log, providers: options.gpuProviders,
   });
   result.providers.push(...measured.rows);
   result.notes.push(...measured.notes);

@@ -4,25 +4,27 @@
 #   -> npm run bench -- --gpu-only
 # Every step's output goes to one results folder; a PASS/FAIL/SKIP summary is printed at the end and saved.
 #
-# usage: scripts/gpu-check.sh [--wheel FILE] [--python PATH] [--out DIR] [--quick]
+# usage: scripts/gpu-check.sh [--wheel FILE] [--python PATH] [--out DIR] [--quick] [--tensorrt]
 #   --wheel FILE   the onnxruntime-gpu wheel (same version as onnxruntime-node) if this machine has no PyPI access
 #   --python PATH  Python for pip and for the nvidia-* wheels' site-packages (default: $TEXTCLF_PYTHON, .venv, python3)
 #   --out DIR      results folder (default: gpu-check-results/<UTC timestamp>)
 #   --quick        short bench rows (the default gives each row ~3 s)
+#   --tensorrt     bench rows on tensorrt too (TensorRT builds an engine per session: minutes; off keeps the 5 minutes)
 #
 # Exit status: 0 every check passed; 1 a check failed; 2 no GPU here (nvidia-smi finds none): the GPU checks are
 # reported SKIP, setup-gpu runs only with --wheel, and doctor and the gated tests still run to show what is missing.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-WHEEL="" PYTHON_FLAG=() OUT="" QUICK=()
+WHEEL="" PYTHON_FLAG=() OUT="" QUICK=() PROVIDERS=cuda
 while [ $# -gt 0 ]; do
   case "$1" in
     --wheel) WHEEL="$(realpath "$2")"; shift 2 ;;
     --python) PYTHON_FLAG=(--python "$2"); shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
     --quick) QUICK=(--quick); shift ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    --tensorrt) PROVIDERS=cuda,tensorrt; shift ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "gpu-check: unknown argument $1 (see --help)" >&2; exit 64 ;;
   esac
 done
@@ -96,7 +98,7 @@ elif echo "$COUNTS" | grep -q '^[1-9][0-9]* passed, 0 failed, 0 skipped'; then r
 else record cuda-tests FAIL "$SECS" "$COUNTS"; fi
 
 # 4. GPU bench rows
-run bench bench.log -- node dist/bench/cli.js --gpu-only "${QUICK[@]}" --json "$OUT/bench.json"
+run bench bench.log -- node dist/bench/cli.js --gpu-only --gpu-providers "$PROVIDERS" "${QUICK[@]}" --json "$OUT/bench.json"
 sed -n '/^# /,$p' "$OUT/bench.log" > "$OUT/bench.md"
 ROWS="$(node -e 'const r=require(process.argv[1]);const m=r.providers.filter(p=>p.status==="measured").length;const g=r.goals.filter(x=>x.met===false).length;console.log(`${m} measured rows, ${r.goals.length} goals, ${g} missed`)' "$(realpath "$OUT/bench.json")" 2>/dev/null || echo 'no JSON')"
 if [ "$RC" -eq 0 ]; then record bench PASS "$SECS" "$ROWS ($OUT/bench.md)"

@@ -1,6 +1,6 @@
 // `npm run setup-gpu`: put ONNX Runtime's GPU provider libraries beside the engine's libonnxruntime.so.1, taken from
 // the onnxruntime-gpu wheel of exactly the bundled version, then say which CUDA libraries are still missing.
-// At install time: TEXTCLF_GPU=1 npm install (the install hooks call this with --from-install).
+// At install time: TEXTCLF_GPU=1 npm install (scripts/install-gpu.sh; TEXTCLF_GPU_ARGS passes e.g. --wheel FILE).
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -207,7 +207,7 @@ async function main(argv: string[]): Promise<number> {
       options: {
         wheel: { type: 'string' }, python: { type: 'string' }, force: { type: 'boolean' }, remove: { type: 'boolean' },
         'ort-node': { type: 'boolean' },
-        'from-install': { type: 'boolean' }, help: { type: 'boolean' },
+        help: { type: 'boolean' },
       },
     }));
   } catch (err) {
@@ -215,7 +215,6 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (values.help) return process.stdout.write(`${USAGE}\n`), 0;
-  if (values['from-install'] && process.env.TEXTCLF_GPU !== '1') return 0;
   return setupGpu({
     libDir: ortLibraryDir(), ortVersion: bundledOrtVersion(), wheel: values.wheel, python: choosePython(packageRoot(), values.python),
     force: values.force, remove: values.remove, linkInto: values['ort-node'] ? ortNodeLibraryDir() : undefined, log: (line) => process.stdout.write(`[setup-gpu] ${line}\n`),
