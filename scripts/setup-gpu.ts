@@ -47,7 +47,8 @@ export function setupGpu(o: SetupOptions): number {
   const inPlace = state?.ortVersion === o.ortVersion && LIBS.every((f) => existsSync(path.join(o.libDir, f)));
   if (inPlace && !o.force && !o.wheel) {
     o.log(`the onnxruntime-gpu ${o.ortVersion} provider libraries are already in ${o.libDir} (--force extracts again)`);
-    report(o, link(o, state!));
+    // The Python may have changed (or gained nvidia-* wheels in a new site-packages): record it again.
+    report(o, link(o, record(o.libDir, { ...state!, python: o.python, sitePackages: sitePackages(o.python) })));
     return 0;
   }
   let tmp: string | null = null;
@@ -63,11 +64,11 @@ export function setupGpu(o: SetupOptions): number {
       wheelFile = got;
     }
     const extracted = extract(o, wheelFile);
-    if (typeof extracted !== 'string' && 'error' in extracted) {
+    if ('error' in extracted) {
       o.log(extracted.error);
       return 1;
     }
-    report(o, link(o, extracted as GpuSetup));
+    report(o, link(o, extracted));
     return 0;
   } finally {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
@@ -116,12 +117,10 @@ function extract(o: SetupOptions, wheelFile: string): GpuSetup | { error: string
       renameSync(`${target}.part`, target);
       o.log(`extracted ${name} (${(entry.size / 1e6).toFixed(1)} MB) -> ${o.libDir}`);
     }
-    const setup: GpuSetup = {
+    return record(o.libDir, {
       ortVersion: o.ortVersion, wheel: path.basename(wheelFile), files: LIBS, python: o.python,
       sitePackages: sitePackages(o.python), requiresDist: meta.requiresDist,
-    };
-    writeFileSync(path.join(o.libDir, GPU_SETUP_FILE), JSON.stringify(setup, null, 2) + '\n');
-    return setup;
+    });
   } finally {
     wheel.close();
   }
@@ -138,9 +137,12 @@ function link(o: SetupOptions, setup: GpuSetup): GpuSetup {
     links.add(at);
   }
   o.log(`linked the provider libraries into ${o.linkInto}`);
-  const updated = { ...setup, links: [...links] };
-  writeFileSync(path.join(o.libDir, GPU_SETUP_FILE), JSON.stringify(updated, null, 2) + '\n');
-  return updated;
+  return record(o.libDir, { ...setup, links: [...links] });
+}
+
+function record(libDir: string, setup: GpuSetup): GpuSetup {
+  writeFileSync(path.join(libDir, GPU_SETUP_FILE), JSON.stringify(setup, null, 2) + '\n');
+  return setup;
 }
 
 /** Prints what the providers still cannot find; never fails (the CPU keeps working). */
