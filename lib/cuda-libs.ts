@@ -17,7 +17,7 @@ export interface GpuSetup {
   sitePackages: string[];
   /** The wheel's Requires-Dist lines, e.g. `nvidia-cufft~=12.0; extra == "cuda"`. */
   requiresDist: string[];
-  /** Symlinks to the files made elsewhere (setup-gpu --ort-node), removed with them. */
+  /** Copies of the files made elsewhere (setup-gpu --ort-node), removed with them. */
   links?: string[];
 }
 

@@ -2,7 +2,7 @@
 // the onnxruntime-gpu wheel of exactly the bundled version, then say which CUDA libraries are still missing.
 // At install time: TEXTCLF_GPU=1 npm install (scripts/install-gpu.sh; TEXTCLF_GPU_ARGS passes e.g. --wheel FILE).
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,7 +18,7 @@ const USAGE = `usage: npm run setup-gpu -- [options]
   --python PATH   Python whose pip downloads the wheel and whose site-packages hold nvidia-* wheels
                   (default: $TEXTCLF_PYTHON, then .venv/bin/python, then python3)
   --force         extract again even when the libraries are in place
-  --ort-node      also link them beside onnxruntime-node's own library (the bench's GPU peer; gpu-check.sh uses it)
+  --ort-node      also copy them beside onnxruntime-node's own library (the bench's GPU peer; gpu-check.sh uses it)
   --remove        delete what setup-gpu put beside the library
   --help`;
 
@@ -31,7 +31,7 @@ export interface SetupOptions {
   python: string;
   force?: boolean;
   remove?: boolean;
-  /** Also symlink the libraries into this folder (onnxruntime-node's library folder). */
+  /** Also copy the libraries into this folder (onnxruntime-node's library folder). */
   linkInto?: string;
   log: (line: string) => void;
   /** For tests: the ldd and loader-cache probes of the missing-library check. */
@@ -126,17 +126,21 @@ function extract(o: SetupOptions, wheelFile: string): GpuSetup | { error: string
   }
 }
 
-/** With --ort-node: symlinks to the extracted files in onnxruntime-node's folder, recorded so --remove finds them. */
+/**
+ * With --ort-node: copies of the extracted files in onnxruntime-node's folder, recorded so --remove finds them.
+ * Copies, not symlinks: the loader maps one file (inode) once per process, and each ONNX Runtime copy needs its own
+ * provider bridge (the H200 reference run used copies).
+ */
 function link(o: SetupOptions, setup: GpuSetup): GpuSetup {
   if (!o.linkInto) return setup;
   const links = new Set(setup.links ?? []);
   for (const name of LIBS) {
     const at = path.join(o.linkInto, name);
     rmSync(at, { force: true });
-    symlinkSync(path.join(o.libDir, name), at);
+    copyFileSync(path.join(o.libDir, name), at);
     links.add(at);
   }
-  o.log(`linked the provider libraries into ${o.linkInto}`);
+  o.log(`copied the provider libraries into ${o.linkInto}`);
   return record(o.libDir, { ...setup, links: [...links] });
 }
 

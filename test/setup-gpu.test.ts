@@ -97,7 +97,7 @@ describe('setup-gpu', () => {
     expect(readFileSync(path.join(libDir, PROVIDER_FILES.cuda), 'utf8')).toBe(`fake ${PROVIDER_FILES.cuda} 1.30.0`);
   });
 
-  it('--remove deletes exactly what it put there (links included), and a second --remove has nothing to do', () => {
+  it('--remove deletes exactly what it put there (--ort-node copies included), and a second --remove has nothing to do', () => {
     const peer = mkdtempSync(path.join(tmp, 'peer-'));
     const { libDir } = run({ wheel, linkInto: peer });
     expect(readFileSync(path.join(peer, PROVIDER_FILES.cuda), 'utf8')).toBe(`fake ${PROVIDER_FILES.cuda} 1.30.0`);
