@@ -2,7 +2,9 @@
 // for company (maxWaitMs). Batching and copies are read off rows measured elsewhere (see derive* below).
 import { measureLatency, type LatencyBudget } from './latency.js';
 import type { ModelView } from './model-view.js';
+import { measureOverhead } from './overhead.js';
 import { engineFromIds, engineFromText } from './peers/engine.js';
+import { ortNodePeer } from './peers/ort-node.js';
 import type { Subject, ThreadSettings } from './peers/subject.js';
 import type { AblationRow, LatencyRow, OverheadRow, ThroughputRow } from './results.js';
 import { ratio } from './stats.js';
@@ -69,6 +71,32 @@ export async function waitStudy(plan: AblationPlan, callers = 8): Promise<Ablati
     rows.push(row('batching: maxWaitMs', plan, `maxWaitMs ${maxWaitMs}`, medium.name, callers, t.p50, t.p99, t.rps, t.meanBatch));
   }
   return withBaseline(rows, 'rps');
+}
+
+export const SPIN_US = [0, 20, 100, 500];
+
+/**
+ * The batch-1 hop: Engine.run(ids) against a bare C++ Run on the same ids, and classify(text) against
+ * onnxruntime-node, for each workerSpinUs (an idle worker polling the queue before it sleeps). Baseline: spin 0.
+ * Rows come in pairs per config so every ratio is taken minutes apart at most; run it several times (--repeat).
+ */
+export async function hopStudy(plan: AblationPlan, bareBench: string): Promise<AblationRow[]> {
+  const medium = byName(plan.workloads, 'medium');
+  const peer = await ortNodePeer(plan.model, plan.threads);
+  const ort = await measureLatency(peer, medium.items, plan.latency).finally(() => peer.close());
+  const rows: AblationRow[] = [];
+  for (const workerSpinUs of SPIN_US) {
+    const config = `workerSpinUs ${workerSpinUs}`;
+    plan.log(`  hop: ${config}`);
+    const o = await measureOverhead(bareBench, plan.model, medium, plan.threads, plan.latency, { workerSpinUs });
+    const text = engineFromText(plan.model, { ...plan.threads, workerSpinUs });
+    const lat = await measureLatency(text, medium.items, plan.latency).finally(() => text.close());
+    rows.push({ ...row('hop: Engine.run(ids) / bare Run p50', plan, config, medium.name, 1, o.engine.p50, o.engine.p99, null, 1), vsBaseline: o.engine.p50 / o.bare.p50,
+      note: `bare Run p50 ${o.bare.p50.toFixed(3)} ms; overhead ${(o.engine.p50 - o.bare.p50).toFixed(3)} ms` });
+    rows.push({ ...row('hop: onnxruntime-node p50 / classify p50', plan, config, medium.name, 1, lat.p50, lat.p99, null, 1), vsBaseline: ort.p50 / lat.p50,
+      note: `onnxruntime-node p50 ${ort.p50.toFixed(3)} ms` });
+  }
+  return rows;
 }
 
 /** Dynamic batching on or off (maxBatchSize 32 vs 1) from the throughput rows (one caller: the same thing twice). */

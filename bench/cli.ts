@@ -6,13 +6,17 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { plot } from './charts.js';
 import { machineInfo, type MachineInfo } from './machine.js';
-import { chooseModels } from './models.js';
+import { hopStudy } from './ablations.js';
+import { jsThreadRows, measureJsThread } from './js-thread.js';
+import { openModel } from './model-view.js';
+import { chooseModels, gpuModels } from './models.js';
 import { findBareBench } from './overhead.js';
 import { pythonPath } from './peers/python.js';
+import { GPU_CALLERS, GPU_PROVIDERS, measureGpu, type GpuProvider } from './providers.js';
 import { finalize, markdown, writeJson } from './report.js';
 import type { BenchResult, Settings } from './results.js';
 import { benchModel, type SuitePlan } from './suite.js';
-import { loadSentences } from './workloads.js';
+import { buildWorkloads, loadSentences } from './workloads.js';
 
 const USAGE = `usage: npm run bench -- [options]
   --quick             short run (< 2 min): tiny fixture + the int8 sentiment model, short timings
@@ -20,6 +24,13 @@ const USAGE = `usage: npm run bench -- [options]
   --plot FILE         write a PNG chart (latency percentiles, requests/s and p99 vs callers)
   --model NAME        only models whose name contains NAME (repeatable), e.g. int8, fp32, snips, fixture
   --fp32 FILE         the fp32 export of the sentiment model (default: looked up under models/)
+  --fp16 FILE         its fp16 export for the GPU rows (default: model_fp16.onnx beside the fp32 export)
+  --ablation hop      only the batch-1 hop study (Engine.run vs bare Run, classify vs onnxruntime-node, per
+                      workerSpinUs) on the chosen models; with --repeat N (default 3) it runs N times in a row
+  --ablation js       only the JS-thread cost per classify call (tokenize, submit, settle, post-process), --repeat N
+  --gpu-providers L   GPU providers for the GPU rows, comma-separated (default cuda,tensorrt)
+  --gpu-only          only the GPU rows: engine vs onnxruntime-node on cuda/tensorrt, fp32 and fp16, 1/64/256
+                      callers, and the bare batched Run; exit 1 when no GPU provider loads (the rows say why)
   --python PATH       Python with onnxruntime for the Python peer (default: $BENCH_PYTHON or python3)
   --no-python         skip the Python peer
   --no-peers          engine only (no onnxruntime-node, transformers.js or Python)
@@ -38,6 +49,11 @@ export function parseCli(argv: string[]) {
       plot: { type: 'string' },
       model: { type: 'string', multiple: true },
       fp32: { type: 'string' },
+      fp16: { type: 'string' },
+      'gpu-only': { type: 'boolean', default: false },
+      'gpu-providers': { type: 'string' },
+      ablation: { type: 'string' },
+      repeat: { type: 'string' },
       python: { type: 'string' },
       'no-python': { type: 'boolean', default: false },
       'no-peers': { type: 'boolean', default: false },
@@ -51,9 +67,14 @@ export function parseCli(argv: string[]) {
   });
   const threads = values.threads === undefined ? undefined : Number(values.threads);
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) throw new Error(`--threads must be an integer >= 1, got ${values.threads}`);
+  if (values.ablation !== undefined && values.ablation !== 'hop' && values.ablation !== 'js') throw new Error(`--ablation must be hop or js, got ${values.ablation}`);
+  const repeat = Number(values.repeat ?? 3);
+  if (!(Number.isInteger(repeat) && repeat >= 1)) throw new Error(`--repeat must be an integer >= 1, got ${values.repeat}`);
+  const gpuProviders = (values['gpu-providers'] ?? GPU_PROVIDERS.join(',')).split(',') as GpuProvider[];
+  if (!gpuProviders.every((p) => GPU_PROVIDERS.includes(p))) throw new Error(`--gpu-providers must list ${GPU_PROVIDERS.join(', ')}, got ${values['gpu-providers']}`);
   const concurrency = values.concurrency?.split(',').map(Number);
   if (concurrency && !concurrency.every((c) => Number.isInteger(c) && c >= 1)) throw new Error(`--concurrency must list integers >= 1, got ${values.concurrency}`);
-  return { ...values, threads, concurrency };
+  return { ...values, threads, concurrency, repeat, gpuProviders };
 }
 
 export type CliOptions = ReturnType<typeof parseCli>;
@@ -101,10 +122,71 @@ export async function main(argv: string[]): Promise<number> {
     log(`note: ${contention}`);
   }
 
-  const choice = chooseModels(root, { quick: options.quick, fp32: options.fp32, only: options.model });
-  for (const s of choice.skipped) result.models.push({ name: s.name, file: '', status: 'skipped', note: s.reason });
   const bareBench = findBareBench(root);
   if (!bareBench) result.notes.push('bare C++ comparison skipped: build/Release/ort_bare_bench is missing (run `bash scripts/build-native.sh`)');
+  const peers = !options['no-peers'];
+  if (options.ablation) {
+    await ablationOnly(root, options, result, sentences, bareBench, log);
+    result.elapsedS = (performance.now() - began) / 1000;
+    process.stdout.write(markdown(finalize(result)));
+    if (options.json) writeJson(result, options.json);
+    return result.ablations.length ? 0 : 1;
+  }
+  if (!options['gpu-only']) await benchCpu(root, options, result, sentences, bareBench, log);
+
+  const gpu = gpuModels(root, { fp32: options.fp32, fp16: options.fp16, only: options.model });
+  const measured = await measureGpu({
+    targets: gpu.targets, skipped: gpu.skipped, sentences, perBucket: result.settings.perBucket,
+    threads: { intraOpThreads: result.settings.intraOpThreads, allowSpinning: result.settings.allowSpinning },
+    throughput: { durationMs: result.settings.durationMs, warmupMs: result.settings.warmupMs },
+    callers: options.concurrency ?? GPU_CALLERS, ortNode: peers, bareBench, log, providers: options.gpuProviders,
+  });
+  result.providers.push(...measured.rows);
+  result.notes.push(...measured.notes);
+  result.elapsedS = (performance.now() - began) / 1000;
+  finalize(result);
+  process.stdout.write(markdown(result));
+  if (options.json) {
+    writeJson(result, options.json);
+    log(`wrote ${options.json}`);
+  }
+  if (options.plot) {
+    if (await plot(result, options.plot)) log(`wrote ${options.plot}`);
+    else log('nothing to plot');
+  }
+  if (options['gpu-only']) return result.providers.some((p) => p.status === 'measured') ? 0 : 1;
+  return result.models.some((m) => m.status === 'measured') ? 0 : 1;
+}
+
+/** --ablation hop|js: that study alone, --repeat times per chosen model, each run's rows tagged with its number. */
+async function ablationOnly(root: string, options: CliOptions, result: BenchResult, sentences: string[], bareBench: string | null,
+  log: (message: string) => void): Promise<void> {
+  if (options.ablation === 'hop' && !bareBench) throw new Error('--ablation hop needs build/Release/ort_bare_bench (run `bash scripts/build-native.sh`)');
+  const s = result.settings;
+  const threads = { intraOpThreads: s.intraOpThreads, allowSpinning: s.allowSpinning };
+  for (const target of chooseModels(root, { quick: options.quick, fp32: options.fp32, only: options.model }).targets) {
+    const model = openModel(target);
+    const workloads = buildWorkloads(model.tokenizer, sentences, s.perBucket);
+    for (let run = 1; run <= options.repeat; run++) {
+      log(`${target.name}: ${options.ablation} study, run ${run}/${options.repeat}`);
+      if (options.ablation === 'js') {
+        const medium = workloads.find((w) => w.name === 'medium')!;
+        result.ablations.push(...jsThreadRows(target.name, medium.name, await measureJsThread(model, medium, 2000, s.intraOpThreads), run));
+        continue;
+      }
+      const rows = await hopStudy({ model, workloads, threads, latency: { timeMs: s.latencyMs, warmupMs: Math.min(s.warmupMs, s.latencyMs) },
+        throughput: { durationMs: s.durationMs, warmupMs: s.warmupMs }, callers: 1, log }, bareBench!);
+      result.ablations.push(...rows.map((r) => ({ ...r, config: `${r.config} (run ${run})` })));
+    }
+    result.models.push({ name: target.name, file: path.relative(root, target.modelFile), status: 'measured' });
+  }
+}
+
+/** Every CPU table: each chosen model against the peers, the C++ floor and (on the main model) the studies. */
+async function benchCpu(root: string, options: CliOptions, result: BenchResult, sentences: string[], bareBench: string | null,
+  log: (message: string) => void): Promise<void> {
+  const choice = chooseModels(root, { quick: options.quick, fp32: options.fp32, only: options.model });
+  for (const s of choice.skipped) result.models.push({ name: s.name, file: '', status: 'skipped', note: s.reason });
   const primary = choice.targets.find((t) => !t.name.includes('fixture')) ?? choice.targets[0];
   const peers = !options['no-peers'];
   for (const target of choice.targets) {
@@ -125,18 +207,6 @@ export async function main(argv: string[]): Promise<number> {
       result.models.push({ name: target.name, file: path.relative(root, target.modelFile), status: 'failed', note: (err as Error).message.split('\n')[0] });
     }
   }
-  result.elapsedS = (performance.now() - began) / 1000;
-  finalize(result);
-  process.stdout.write(markdown(result));
-  if (options.json) {
-    writeJson(result, options.json);
-    log(`wrote ${options.json}`);
-  }
-  if (options.plot) {
-    if (await plot(result, options.plot)) log(`wrote ${options.plot}`);
-    else log('nothing to plot');
-  }
-  return result.models.some((m) => m.status === 'measured') ? 0 : 1;
 }
 
 /** A warning to print with the numbers when other work shares the cores. */

@@ -5,6 +5,8 @@ import path from 'node:path';
 export interface ModelTarget {
   /** Row label, e.g. 'sentiment-minilm-l6 int8'. */
   name: string;
+  /** Set on the GPU rows' targets (the fp32 export and its fp16 twin). */
+  precision?: 'fp32' | 'fp16';
   /** The Hugging Face style folder: config.json, tokenizer.json (the ONNX file may live elsewhere). */
   dir: string;
   modelFile: string;
@@ -59,6 +61,36 @@ export function chooseModels(root: string, options: { quick: boolean; fp32?: str
     const thisRun = options.quick ? 'quick' : 'full';
     if (absent) choice.skipped.push({ name: c.name, reason: missing ?? `missing ${path.relative(root, absent)}` });
     else if (!named && c.runs !== 'both' && c.runs !== thisRun) choice.skipped.push({ name: c.name, reason: `measured in the ${c.runs} run only` });
+    else choice.targets.push(c);
+  }
+  return choice;
+}
+
+export const FP16_BESIDE_FP32 = 'model_fp16.onnx';
+
+/**
+ * The GPU rows' models: fp32 and fp16 of the tiny fixture (both committed) and of the sentiment model (its git-ignored
+ * fp32 export, and `model_fp16.onnx` beside it as `python models/fp16.py` writes it, or --fp16 FILE).
+ */
+export function gpuModels(root: string, options: { fp32?: string; fp16?: string; only?: string[] }): ModelChoice {
+  const fixture = path.join(root, 'test/fixtures');
+  const base = chooseModels(root, { quick: false, fp32: options.fp32, only: ['tiny-bert (fixture)', 'sentiment-minilm-l6 fp32'] });
+  const fp32 = base.targets.find((t) => t.name.startsWith('sentiment'));
+  const sentimentFp16 = options.fp16 ? path.resolve(options.fp16) : fp32 && path.join(path.dirname(fp32.modelFile), FP16_BESIDE_FP32);
+  const candidates: (ModelTarget & { missing?: string })[] = [
+    { name: 'tiny-bert (fixture) fp32', precision: 'fp32', dir: path.join(fixture, 'tiny-bert'), modelFile: path.join(fixture, 'tiny-bert/model.onnx'), runs: 'both' },
+    { name: 'tiny-bert (fixture) fp16', precision: 'fp16', dir: path.join(fixture, 'tiny-bert-fp16'), modelFile: path.join(fixture, 'tiny-bert-fp16/model.onnx'), runs: 'both' },
+    ...(fp32 ? [{ ...fp32, precision: 'fp32' as const }] : []),
+    {
+      name: 'sentiment-minilm-l6 fp16', precision: 'fp16', dir: path.join(root, 'models/sentiment-minilm-l6'), modelFile: sentimentFp16 ?? '', runs: 'both',
+      missing: !sentimentFp16 ? 'no fp32 export to make it from (pass --fp32 FILE)'
+        : existsSync(sentimentFp16) ? undefined : `missing ${path.relative(root, sentimentFp16)} (python models/fp16.py <fp32 export> ${path.relative(root, sentimentFp16)})`,
+    },
+  ];
+  const choice: ModelChoice = { targets: [], skipped: base.skipped.filter((s) => s.name.startsWith('sentiment')) };
+  for (const { missing, ...c } of candidates) {
+    if (options.only?.length && !options.only.some((o) => c.name.includes(o))) continue;
+    if (missing) choice.skipped.push({ name: c.name, reason: missing });
     else choice.targets.push(c);
   }
   return choice;

@@ -2,6 +2,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import type { EngineOptions } from '../lib/engine.js';
 import { measureLatency, type LatencyBudget } from './latency.js';
 import type { ModelView } from './model-view.js';
 import { engineFromIds } from './peers/engine.js';
@@ -27,9 +28,10 @@ export function findBareBench(root: string): string | null {
  * The first item of the workload, run one request at a time through the engine (tinybench) and then, the same
  * number of times, through the bare C++ program with the same ids, threads and spinning.
  */
-export async function measureOverhead(bin: string, model: ModelView, work: Workload, threads: ThreadSettings, budget: LatencyBudget): Promise<OverheadRow> {
+export async function measureOverhead(bin: string, model: ModelView, work: Workload, threads: ThreadSettings, budget: LatencyBudget,
+  engineOptions: EngineOptions = {}): Promise<OverheadRow> {
   const item = work.items[0];
-  const subject = engineFromIds(model, threads);
+  const subject = engineFromIds(model, { ...threads, ...engineOptions });
   let engine: Percentiles;
   try {
     engine = await measureLatency(subject, [item], budget);

@@ -10,6 +10,8 @@ export const TARGET_MS = 10;
 export const GOAL_SPEEDUP = 1.5;
 export const GOAL_OVERHEAD_PCT = 5;
 export const GOAL_CALLERS = 64;
+export const GPU_GOAL_SHARE = 0.8;
+export const GPU_GOAL_CALLERS = 256;
 
 const ENGINE_FOR: Record<'text' | 'ids', string> = { text: 'engine', ids: 'engine (ids)' };
 
@@ -48,6 +50,20 @@ function goals(result: BenchResult): GoalRow[] {
       });
     }
   }
+  for (const r of result.providers.filter((p) => p.subject.startsWith('engine') && p.callers === GPU_GOAL_CALLERS && p.shareOfBare !== undefined)) {
+    rows.push({
+      goal: `${r.subject} requests/s >= ${GPU_GOAL_SHARE * 100} % of the bare batched Run at ${GPU_GOAL_CALLERS} callers (${r.provider}, ${r.precision})`,
+      model: r.model, measured: r.shareOfBare!, target: `>= ${GPU_GOAL_SHARE}x`, met: r.shareOfBare! >= GPU_GOAL_SHARE,
+    });
+  }
+  for (const r of result.providers.filter((p) => p.subject === 'engine' && p.callers === 1 && p.status === 'measured')) {
+    const peer = result.providers.find((p) => p.model === r.model && p.provider === r.provider && p.subject === 'onnxruntime-node' && p.callers === 1);
+    if (!peer?.p50 || !r.p50) continue;
+    rows.push({
+      goal: `engine p50 <= onnxruntime-node p50 at one caller (${r.provider}, ${r.precision}; measured: peer p50 / engine p50)`,
+      model: r.model, measured: peer.p50 / r.p50, target: '>= 1.00x', met: r.p50 <= peer.p50,
+    });
+  }
   for (const o of result.overhead) {
     rows.push({
       goal: `Engine.run p50 within ${GOAL_OVERHEAD_PCT} % of a bare C++ Run (batch 1, ${o.workload}, ${o.tokens} tokens)`,
@@ -79,6 +95,15 @@ export function markdown(result: BenchResult): string {
         `throughput ~${s.durationMs} ms per row after ${s.warmupMs} ms warm-up; texts: ${s.texts}`],
     ]),
     '',
+  ];
+  if (!result.latency.length && !result.throughput.length) {
+    // --gpu-only or --ablation: the GPU rows or the study, their goals and the notes.
+    if (result.ablations.length) out.push(...ablationSection(result));
+    else out.push(...goalSection(result), ...gpuSection(result));
+    out.push(...notesSection(result));
+    return out.join('\n');
+  }
+  out.push(
     'Speedup columns: how many times faster the engine is than that row (> 1: engine faster), against the engine fed the same kind of input ' +
       '(text: tokenized inside the timed call; ids: pre-tokenized).',
     '',
@@ -87,11 +112,7 @@ export function markdown(result: BenchResult): string {
     table(['model', 'workload', 'tokens', 'p50 ms', 'p99 ms', `p50 < ${TARGET_MS} ms`, `p99 < ${TARGET_MS} ms`],
       result.targets.map((t) => [t.model, t.workload, fmt(t.tokens, 0), ms(t.p50), ms(t.p99), pass(t.p50Pass), pass(t.p99Pass)])),
     '',
-    '## Goals',
-    '',
-    table(['goal', 'model', 'measured', 'target', 'met'],
-      result.goals.map((g) => [g.goal, g.model, g.goal.includes('%') ? pct(g.measured) : times(g.measured), g.target, g.met === null ? 'n/a' : pass(g.met)])),
-    '',
+    ...goalSection(result),
     '## Latency at batch 1 (one caller, ms)',
     '',
     table(['model', 'workload', 'tokens', 'subject', 'input', 'p50', 'p90', 'p99', 'max', 'n', 'engine speedup (p50)'],
@@ -111,18 +132,36 @@ export function markdown(result: BenchResult): string {
           pct(o.overheadPct), ms(o.bare.p99), ms(o.engine.p99), fmt(o.copyUs, 1)]))
       : '_not measured: build/Release/ort_bare_bench is missing (run `bash scripts/build-native.sh`)_',
     '',
+    ...ablationSection(result),
+    ...gpuSection(result),
+    ...notesSection(result),
+  );
+  return out.join('\n');
+}
+
+function ablationSection(result: BenchResult): string[] {
+  return [
     '## What pays (one switch at a time; vs baseline: req/s ratio under load, p50 ratio at batch 1, share of bare Run for copies)',
     '',
-    table(['study', 'model', 'config', 'workload', 'callers', 'p50 ms', 'p99 ms', 'req/s', 'mean batch', 'vs baseline'],
+    table(['study', 'model', 'config', 'workload', 'callers', 'p50 ms', 'p99 ms', 'req/s', 'mean batch', 'vs baseline', 'note'],
       result.ablations.map((a) => [a.study, a.model, a.config, a.workload, String(a.concurrency), ms(a.p50), ms(a.p99),
-        a.rps === null ? '-' : fmt(a.rps, 0), a.meanBatch === null ? '-' : fmt(a.meanBatch, 1), times(a.vsBaseline)])),
+        a.rps === null ? '-' : fmt(a.rps, 0), a.meanBatch === null ? '-' : fmt(a.meanBatch, 1), times(a.vsBaseline), a.note ?? ''])),
     '',
-    '## Execution providers',
+  ];
+}
+
+function goalSection(result: BenchResult): string[] {
+  return [
+    '## Goals',
     '',
-    table(['model', 'provider', 'status', 'p50 ms', 'p99 ms', `req/s at ${GOAL_CALLERS}`],
-      [...cpuRows(result), ...result.providers.map((p) => [p.model, p.provider, p.status === 'measured' ? 'measured' : `unavailable: ${p.reason}`,
-        ms(p.p50), ms(p.p99), p.rps === undefined ? '-' : fmt(p.rps, 0)])]),
+    table(['goal', 'model', 'measured', 'target', 'met'],
+      result.goals.map((g) => [g.goal, g.model, /within .* %/.test(g.goal) ? pct(g.measured) : times(g.measured), g.target, g.met === null ? 'n/a' : pass(g.met)])),
     '',
+  ];
+}
+
+function notesSection(result: BenchResult): string[] {
+  return [
     '## Models and notes',
     '',
     ...result.models.map((x) => `- ${x.name}: ${x.status}${x.note ? ` (${x.note})` : ''}`),
@@ -131,15 +170,19 @@ export function markdown(result: BenchResult): string {
     `Finished in ${fmt(result.elapsedS, 0)} s.`,
     '',
   ];
-  return out.join('\n');
 }
 
-function cpuRows(result: BenchResult): string[][] {
-  return [...new Set(result.providers.map((p) => p.model))].map((model) => {
-    const lat = result.latency.find((r) => r.model === model && r.subject === 'engine' && r.workload === 'medium');
-    const load = result.throughput.find((r) => r.model === model && r.subject === 'engine' && r.concurrency === GOAL_CALLERS);
-    return [model, 'cpu', 'measured (rows above)', ms(lat?.p50), ms(lat?.p99), load ? fmt(load.rps, 0) : '-'];
-  });
+/** GPU rows: measured contestants and bare Runs, or one row per provider saying why it did not load. */
+export function gpuSection(result: BenchResult): string[] {
+  return [
+    '## GPU: engine vs onnxruntime-node on the same provider; the bare batched Run is the limit',
+    '',
+    table(['model', 'precision', 'provider', 'subject', 'callers', 'p50 ms', 'p99 ms', 'req/s (bare: rows/s)', 'mean batch', 'engine share of bare Run', 'status'],
+      result.providers.map((p) => [p.model, p.precision, p.provider, p.subject, p.callers === null ? '-' : String(p.callers), ms(p.p50), ms(p.p99),
+        fmt(p.rps, 0), p.meanBatch == null ? '-' : fmt(p.meanBatch, 1), p.shareOfBare === undefined ? '-' : `${(p.shareOfBare * 100).toFixed(0)} %`,
+        p.status === 'measured' ? 'measured' : `${p.status}: ${p.reason}`])),
+    '',
+  ];
 }
 
 const SUBJECT_ORDER = (s: string) => (s === 'engine' ? 0 : s === SUBJECT_MBS1 ? 1 : s === 'engine (ids)' ? 2 : 3);

@@ -60,14 +60,23 @@ export interface AblationRow {
   note?: string;
 }
 
+/** One GPU row: a contestant on a provider at a number of callers, the bare batched Run, or why there is none. */
 export interface ProviderRow {
   model: string;
+  precision: 'fp32' | 'fp16' | '-';
   provider: string;
-  status: 'measured' | 'unavailable';
+  /** 'engine', 'onnxruntime-node', 'bare Run (batch N)', or '-' on an unavailable row. */
+  subject: string;
+  callers: number | null;
+  status: 'measured' | 'unavailable' | 'failed';
   reason?: string;
   p50?: number;
   p99?: number;
+  /** Requests/s; rows/s for the bare batched Run. */
   rps?: number;
+  meanBatch?: number | null;
+  /** Engine requests/s over the bare batched Run's rows/s on the same model and provider (the goal: >= 0.8). */
+  shareOfBare?: number;
 }
 
 /** The sub-10 ms targets at batch 1: reported, never asserted. */

@@ -10,7 +10,6 @@ import { ortNodePeer } from './peers/ort-node.js';
 import { meanTokens, runPython } from './peers/python.js';
 import type { Subject, ThreadSettings } from './peers/subject.js';
 import { transformersJsPeer } from './peers/transformers-js.js';
-import { measureProviders } from './providers.js';
 import type { BenchResult, Settings } from './results.js';
 import { closedLoop } from './throughput.js';
 import { buildWorkloads, type Workload } from './workloads.js';
@@ -23,7 +22,7 @@ export interface SuitePlan {
   throughputWorkload: Workload['name'];
   peers: { ortNode: boolean; transformersJs: boolean; python: string | null };
   bareBench: string | null;
-  /** Run the studies (bucketing, threads, maxWaitMs) and the GPU provider rows on this model. */
+  /** Run the studies (bucketing, threads, maxWaitMs) on this model. */
   studies: boolean;
   log: (message: string) => void;
 }
@@ -101,10 +100,6 @@ export async function benchModel(target: ModelTarget, sentences: string[], plan:
     for (const run of [bucketingStudy, threadStudy, waitStudy]) {
       await attempt(result, `${target.name} ${run.name}`, async () => void result.ablations.push(...(await run(study))));
     }
-    log(`${target.name}: GPU providers`);
-    await attempt(result, `${target.name} providers`, async () => {
-      result.providers.push(...(await measureProviders(model, work('medium'), threads, latencyBudget, throughputBudget, 64)));
-    });
   }
 }
 

@@ -40,6 +40,7 @@ export interface NativeEngineOptions {
   maxTokens?: number;
   lengthBucketing?: boolean;
   workers?: number;
+  workerSpinUs?: number;
 }
 
 export interface NativeEngine {
@@ -50,11 +51,22 @@ export interface NativeEngine {
   dispose(): Promise<void>;
 }
 
+/** One library `preloadLibraries` tried: loaded, or the loader's complaint. */
+export interface PreloadOutcome {
+  path: string;
+  ok: boolean;
+  error?: string;
+}
+
 interface Binding {
   Engine: new (modelPath: string, options: NativeEngineOptions) => NativeEngine;
   setErrorFactory(factory: (code: string, message: string) => Error): void;
   availableProviders(): string[];
   buildInfo(): { cuda: boolean; tensorrt: boolean; ortApiVersion: number; ortVersion: string };
+  /** dlopen(path, RTLD_NOW | RTLD_GLOBAL) each absolute path in order; never unloaded. */
+  preloadLibraries(paths: string[]): PreloadOutcome[];
+  /** Appends a GPU provider to throw-away session options: loads its library, creates no session. */
+  probeProvider(provider: 'cuda' | 'tensorrt', deviceId: number): { ok: boolean; error?: string };
 }
 
 const requireNative = createRequire(import.meta.url);

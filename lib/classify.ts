@@ -47,7 +47,8 @@ export class Classifier extends Pipeline {
   classify(input: string | readonly string[], options: ClassifyOptions = {}): Promise<Classification | Classification[]> {
     return forTexts(input, this.engine.maxQueue / 2, async (text) => {
       checkClassifyOptions(options);
-      const encoded = this.tokenizer.encode(text, options.truncate ?? true);
+      const truncate = options.truncate ?? true;
+      const encoded = this.pool ? await this.pool.encode(text, truncate) : this.tokenizer.encode(text, truncate);
       const out = await this.engine.run(encoded.ids, null, options);
       const prediction = decodeSequence(out.outputs[this.output].data, {
         labels: this.labels,

@@ -1,5 +1,6 @@
 // A typed handle on one native engine (session + batcher): AbortSignal and deadline handling live here.
 import { binding, type IoInfo, type NativeEngine, type NativeEngineOptions, type NativeRunOutput } from './binding.js';
+import { preloadCudaLibraries } from './cuda-libs.js';
 import { AbortError, DisposedError, invalidOption } from './errors.js';
 
 export type ExecutionProvider = 'cpu' | 'cuda' | 'tensorrt';
@@ -14,9 +15,9 @@ export interface EngineOptions {
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
   /** Let ONNX Runtime's threads spin between ops (lower latency, busier cores). Default true. */
   allowSpinning?: boolean;
-  /** Most requests in one model run. Default 32. */
+  /** Most requests in one model run. Default 32 on CPU, 128 on cuda/tensorrt (see GPU_BATCH_DEFAULTS). */
   maxBatchSize?: number;
-  /** Most padded tokens (longest x count) in one model run. Default 16384. */
+  /** Most padded tokens (longest x count) in one model run. Default 16384 on CPU, 65536 on cuda/tensorrt. */
   maxBatchTokens?: number;
   /** How long the first request of a batch may wait for others. Default 0: never wait. */
   maxWaitMs?: number;
@@ -29,6 +30,34 @@ export interface EngineOptions {
    * and no `intraOpThreads`, each run gets cores / workers threads.
    */
   workers?: number;
+  /**
+   * Microseconds an idle worker polls the queue before it sleeps, so a request arriving meanwhile skips the thread
+   * wake-up. Default 0 (see bench/README.md, the hop study, for what it was measured to pay).
+   */
+  workerSpinUs?: number;
+  /**
+   * Folders holding CUDA/cuDNN/TensorRT libraries (libcudart.so.13, ...) to load before a GPU provider, besides
+   * TEXTCLF_CUDA_LIB_DIRS and the nvidia-* pip wheels `npm run setup-gpu` found. Not needed on LD_LIBRARY_PATH.
+   */
+  cudaLibraryDirs?: string[];
+}
+
+/**
+ * GPU batch defaults. Measured on an H200 (the H200 reference run of 2026-11-30, batch-size sweep, 256 callers):
+ * maxBatchSize 32 left BERT-base fp16 at 6,852 req/s and 128 reached 18,253 (MiniLM-L6 fp16: 14,871 -> 18,047),
+ * with the lowest p99; beyond 128 the JS thread, not the device, is the limit. 65,536 tokens lets 128 rows of up to
+ * 512 tokens run together, so the row cap binds, not the token budget. CPU defaults stay 32 / 16,384.
+ */
+export const GPU_BATCH_DEFAULTS = { maxBatchSize: 128, maxBatchTokens: 65536 } as const;
+
+/** The options with the batch defaults of their provider filled in where unset (CPU: the native defaults). */
+export function withProviderDefaults<T extends NativeEngineOptions>(options: T): T {
+  if (options.executionProvider !== 'cuda' && options.executionProvider !== 'tensorrt') return options;
+  return {
+    ...options,
+    maxBatchSize: options.maxBatchSize ?? GPU_BATCH_DEFAULTS.maxBatchSize,
+    maxBatchTokens: options.maxBatchTokens ?? GPU_BATCH_DEFAULTS.maxBatchTokens,
+  };
 }
 
 export interface RunOptions {
@@ -68,7 +97,12 @@ export class Engine {
 
   /** Loads an ONNX file. Throws ModelLoadError, ProviderUnavailableError or InvalidOptionError. */
   constructor(modelPath: string, options: EngineOptions & { padId?: number; maxTokens?: number } = {}) {
-    this.native = new binding.Engine(modelPath, options satisfies NativeEngineOptions);
+    const { cudaLibraryDirs, ...rest } = options;
+    if (cudaLibraryDirs !== undefined && !(Array.isArray(cudaLibraryDirs) && cudaLibraryDirs.every((d) => typeof d === 'string'))) {
+      throw invalidOption('options.cudaLibraryDirs', 'an array of folder paths', cudaLibraryDirs);
+    }
+    if (rest.executionProvider === 'cuda' || rest.executionProvider === 'tensorrt') preloadCudaLibraries(cudaLibraryDirs);
+    this.native = new binding.Engine(modelPath, withProviderDefaults(rest));
     const meta = this.native.metadata();
     this.inputs = meta.inputs;
     this.outputs = meta.outputs;

@@ -1,20 +1,28 @@
 // What every pipeline does on load: read the folder, build the tokenizer and the engine, check the outputs.
 import { Engine, type EngineOptions } from './engine.js';
-import { ModelLoadError } from './errors.js';
+import { invalidOption, ModelLoadError } from './errors.js';
 import { readModelDir, type ModelDir } from './model-dir.js';
 import { TextTokenizer } from './tokenize.js';
+import { TokenizerPool } from './tokenize-pool.js';
 
 export interface LoadOptions extends EngineOptions {
   /** ONNX file inside the folder (default: model.onnx, then onnx/model.onnx). */
   modelFile?: string;
   /** Cap on tokens per text (default: the model's window). */
   maxTokens?: number;
+  /**
+   * classify() tokenizes on this many worker threads instead of the JS thread (default 0: on the JS thread). Pays
+   * where the JS thread is the ceiling (a GPU serving thousands of requests/s) and cores are spare.
+   */
+  tokenizerThreads?: number;
 }
 
 export interface OpenedModel {
   model: ModelDir;
   tokenizer: TextTokenizer;
   engine: Engine;
+  /** Tokenizer threads (tokenizerThreads > 0), else absent: the JS thread tokenizes. */
+  pool?: TokenizerPool;
 }
 
 /** What every task pipeline holds: the folder, its tokenizer and its engine. */
@@ -22,26 +30,32 @@ export abstract class Pipeline {
   readonly engine: Engine;
   readonly model: ModelDir;
   readonly tokenizer: TextTokenizer;
+  protected readonly pool: TokenizerPool | undefined;
 
   constructor(opened: OpenedModel) {
-    ({ engine: this.engine, model: this.model, tokenizer: this.tokenizer } = opened);
+    ({ engine: this.engine, model: this.model, tokenizer: this.tokenizer, pool: this.pool } = opened);
   }
 
   /** Rejects queued work with DisposedError, lets the batch in flight finish, then frees the session. */
-  dispose(): Promise<void> {
-    return this.engine.dispose();
+  async dispose(): Promise<void> {
+    await Promise.all([this.engine.dispose(), this.pool?.close()]);
   }
 }
 
 /** Opens a model folder and hands it to `build`; the engine is freed again if `build` rejects the model. */
 export async function openModel<T>(dir: string, options: LoadOptions, build: (opened: OpenedModel) => T): Promise<T> {
+  const { tokenizerThreads = 0, ...engineOptions } = options;
+  if (!(Number.isInteger(tokenizerThreads) && tokenizerThreads >= 0 && tokenizerThreads <= 64)) {
+    throw invalidOption('options.tokenizerThreads', 'an integer in [0, 64]', tokenizerThreads);
+  }
   const model = readModelDir(dir, options.modelFile);
   const tokenizer = new TextTokenizer(model, options.maxTokens);
-  const engine = new Engine(model.modelPath, { ...options, padId: tokenizer.padId, maxTokens: tokenizer.maxTokens });
+  const engine = new Engine(model.modelPath, { ...engineOptions, padId: tokenizer.padId, maxTokens: tokenizer.maxTokens });
+  const pool = tokenizerThreads > 0 ? new TokenizerPool({ dir, modelFile: options.modelFile, maxTokens: options.maxTokens }, tokenizerThreads) : undefined;
   try {
-    return build({ model, tokenizer, engine });
+    return build({ model, tokenizer, engine, pool });
   } catch (err) {
-    await engine.dispose();
+    await Promise.all([engine.dispose(), pool?.close()]);
     throw err;
   }
 }

@@ -21,6 +21,7 @@ bool Batcher::Submit(std::unique_ptr<Request> request) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (closing_ || queue_.size() >= config_.max_queue) return false;
     queue_.push_back(std::move(request));
+    queued_.store(queue_.size(), std::memory_order_release);
   }
   wake_.notify_one();
   return true;
@@ -31,6 +32,7 @@ bool Batcher::Cancel(uint64_t id) {
   auto it = std::find_if(queue_.begin(), queue_.end(), [id](const auto& r) { return r->id == id; });
   if (it == queue_.end()) return false;
   queue_.erase(it);
+  queued_.store(queue_.size(), std::memory_order_release);
   return true;
 }
 
@@ -41,6 +43,8 @@ std::vector<uint64_t> Batcher::Close() {
     closing_ = true;
     for (const auto& r : queue_) dropped.push_back(r->id);
     queue_.clear();
+    queued_.store(0, std::memory_order_release);
+    stop_spinning_.store(true, std::memory_order_release);
   }
   wake_.notify_all();
   return dropped;
@@ -59,9 +63,19 @@ BatcherStats Batcher::Stats() {
   return s;
 }
 
+void Batcher::SpinForWork() {
+  const auto until = Clock::now() + std::chrono::nanoseconds(static_cast<int64_t>(config_.spin_us * 1000));
+  while (queued_.load(std::memory_order_acquire) == 0 && !stop_spinning_.load(std::memory_order_acquire) && Clock::now() < until) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+  }
+}
+
 void Batcher::Loop() {
   for (;;) {
     std::vector<std::unique_ptr<Request>> round;
+    if (config_.spin_us > 0) SpinForWork();
     {
       std::unique_lock<std::mutex> lock(mutex_);
       wake_.wait(lock, [this] { return closing_ || !queue_.empty(); });
@@ -92,6 +106,7 @@ std::vector<std::unique_ptr<Request>> Batcher::TakeRound(std::unique_lock<std::m
     round.push_back(std::move(queue_.front()));
     queue_.pop_front();
   }
+  queued_.store(queue_.size(), std::memory_order_release);
   return round;
 }
 

@@ -3,6 +3,7 @@
 // It knows nothing of Node-API or of the model: it is handed a run function and a delivery function.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -46,6 +47,9 @@ class Batcher {
 
  private:
   void Loop();
+  // Polls for work up to config_.spin_us before the worker sleeps: a request that arrives meanwhile skips the
+  // condition variable's sleep/wake round trip.
+  void SpinForWork();
   std::vector<std::unique_ptr<Request>> TakeRound(std::unique_lock<std::mutex>& lock);
   void RunRound(std::vector<std::unique_ptr<Request>>& round);
 
@@ -56,6 +60,8 @@ class Batcher {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::unique_ptr<Request>> queue_;
+  std::atomic<size_t> queued_{0};  // queue_.size(), readable without the mutex (for SpinForWork)
+  std::atomic<bool> stop_spinning_{false};
   bool closing_ = false;
   BatcherStats stats_;
   std::vector<std::thread> workers_;

@@ -2,6 +2,7 @@
 #include <napi.h>
 
 #include "engine_wrap.h"
+#include "preload.h"
 #include "session.h"
 
 namespace {
@@ -30,11 +31,48 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// preloadLibraries(paths: string[]) -> { path, ok, error? }[]  [sync]
+Napi::Value PreloadLibraries(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsArray()) throw Napi::TypeError::New(env, "preloadLibraries(paths: string[])");
+  Napi::Array list = info[0].As<Napi::Array>();
+  std::vector<std::string> paths;
+  for (uint32_t i = 0; i < list.Length(); ++i) {
+    Napi::Value v = list.Get(i);
+    if (!v.IsString()) throw Napi::TypeError::New(env, "preloadLibraries: every path must be a string");
+    paths.push_back(v.As<Napi::String>().Utf8Value());
+  }
+  auto outcomes = engine::PreloadLibraries(paths);
+  Napi::Array out = Napi::Array::New(env, outcomes.size());
+  for (size_t i = 0; i < outcomes.size(); ++i) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("path", outcomes[i].path);
+    o.Set("ok", outcomes[i].ok);
+    if (!outcomes[i].ok) o.Set("error", outcomes[i].error);
+    out.Set(i, o);
+  }
+  return out;
+}
+
+// probeProvider(provider: 'cuda' | 'tensorrt', deviceId: number) -> { ok, error? }  [sync]
+Napi::Value ProbeProvider(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber())
+    throw Napi::TypeError::New(env, "probeProvider(provider: string, deviceId: number)");
+  auto result = engine::ProbeProvider(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::Number>().Int32Value());
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("ok", result.ok);
+  if (!result.ok) out.Set("error", result.error);
+  return out;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Engine", engine::EngineWrap::Define(env));
   exports.Set("setErrorFactory", Napi::Function::New<engine::SetErrorFactory>(env, "setErrorFactory"));
   exports.Set("availableProviders", Napi::Function::New<AvailableProviders>(env, "availableProviders"));
   exports.Set("buildInfo", Napi::Function::New<BuildInfo>(env, "buildInfo"));
+  exports.Set("preloadLibraries", Napi::Function::New<PreloadLibraries>(env, "preloadLibraries"));
+  exports.Set("probeProvider", Napi::Function::New<ProbeProvider>(env, "probeProvider"));
   return exports;
 }
 

@@ -76,6 +76,7 @@ BatchConfig ParseBatchConfig(const Napi::Object& o) {
   c.max_queue = (size_t)Number(o, "maxQueue", (double)c.max_queue, 1, 1 << 24, true);
   c.max_tokens = (size_t)Number(o, "maxTokens", (double)c.max_tokens, 1, 1 << 20, true);
   c.workers = (size_t)Number(o, "workers", (double)c.workers, 1, 64, true);
+  c.spin_us = Number(o, "workerSpinUs", c.spin_us, 0, 100000, false);
   if (Has(o, "lengthBucketing")) {
     Napi::Value v = o.Get("lengthBucketing");
     if (!v.IsBoolean()) InvalidOption("lengthBucketing", "a boolean", v);

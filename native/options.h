@@ -29,6 +29,7 @@ struct BatchConfig {
   size_t max_tokens = 512;          // longest accepted request
   bool length_bucketing = true;     // sort a round by length so short texts are not padded to long ones
   size_t workers = 1;               // worker threads, each running its own batch (several batches in flight)
+  double spin_us = 0;               // how long an idle worker polls the queue before it sleeps on the condition variable
 };
 
 // Throw EngineError(InvalidOption) naming `options.<key>` when a value has the wrong type or range.

@@ -41,29 +41,30 @@ bool RoleFor(const std::string& name, InputRole* role) {
   return true;
 }
 
-// The provider libraries are loaded by ONNX Runtime at session creation; name the one that is missing.
+// The provider libraries are loaded by ONNX Runtime when the provider is appended; name the one that is missing.
 [[noreturn]] void ProviderUnavailable(const std::string& provider, const std::string& detail) {
   const char* lib = provider == "cuda" ? "libonnxruntime_providers_cuda.so" : "libonnxruntime_providers_tensorrt.so";
   throw EngineError(ErrorCode::ProviderUnavailable,
                     "execution provider '" + provider + "' is unavailable: " + lib +
                         " (and its CUDA runtime) could not be loaded by ONNX Runtime. Use executionProvider 'cpu', "
-                        "or install a GPU build of ONNX Runtime. Detail: " + detail);
+                        "or run `npm run doctor` to see what is missing and how to install it (`npm run setup-gpu`). "
+                        "Detail: " + detail);
 }
 
 }  // namespace
 
 std::vector<std::string> AvailableProviders() { return Ort::GetAvailableProviders(); }
 
-void Session::AppendProvider(Ort::SessionOptions& options) {
-  if (config_.provider == "cpu") return;
+void AppendProvider(Ort::SessionOptions& options, const std::string& provider, int device_id) {
+  if (provider == "cpu") return;
   try {
 #if defined(ENGINE_WITH_CUDA)
-    if (config_.provider == "cuda") {
+    if (provider == "cuda") {
       OrtCUDAProviderOptionsV2* cuda = nullptr;
       Ort::ThrowOnError(Ort::GetApi().CreateCUDAProviderOptions(&cuda));
       std::unique_ptr<OrtCUDAProviderOptionsV2, void (*)(OrtCUDAProviderOptionsV2*)> guard(
           cuda, Ort::GetApi().ReleaseCUDAProviderOptions);
-      std::string device = std::to_string(config_.device_id);
+      std::string device = std::to_string(device_id);
       const char* keys[] = {"device_id"};
       const char* values[] = {device.c_str()};
       Ort::ThrowOnError(Ort::GetApi().UpdateCUDAProviderOptions(cuda, keys, values, 1));
@@ -72,12 +73,12 @@ void Session::AppendProvider(Ort::SessionOptions& options) {
     }
 #endif
 #if defined(ENGINE_WITH_TENSORRT)
-    if (config_.provider == "tensorrt") {
+    if (provider == "tensorrt") {
       OrtTensorRTProviderOptionsV2* trt = nullptr;
       Ort::ThrowOnError(Ort::GetApi().CreateTensorRTProviderOptions(&trt));
       std::unique_ptr<OrtTensorRTProviderOptionsV2, void (*)(OrtTensorRTProviderOptionsV2*)> guard(
           trt, Ort::GetApi().ReleaseTensorRTProviderOptions);
-      std::string device = std::to_string(config_.device_id);
+      std::string device = std::to_string(device_id);
       const char* keys[] = {"device_id"};
       const char* values[] = {device.c_str()};
       Ort::ThrowOnError(Ort::GetApi().UpdateTensorRTProviderOptions(trt, keys, values, 1));
@@ -86,10 +87,21 @@ void Session::AppendProvider(Ort::SessionOptions& options) {
     }
 #endif
   } catch (const Ort::Exception& e) {
-    ProviderUnavailable(config_.provider, e.what());
+    ProviderUnavailable(provider, e.what());
   }
   throw EngineError(ErrorCode::ProviderUnavailable,
-                    "execution provider '" + config_.provider + "' was not enabled when this addon was built");
+                    "execution provider '" + provider + "' was not enabled when this addon was built");
+}
+
+ProbeResult ProbeProvider(const std::string& provider, int device_id) {
+  SharedEnv();
+  Ort::SessionOptions options;
+  try {
+    AppendProvider(options, provider, device_id);
+    return {true, ""};
+  } catch (const EngineError& e) {
+    return {false, e.what()};
+  }
 }
 
 Session::Session(const SessionConfig& config) : config_(config) {
@@ -99,7 +111,7 @@ Session::Session(const SessionConfig& config) : config_(config) {
   if (config_.intra_op_threads > 0) options.SetIntraOpNumThreads(config_.intra_op_threads);
   if (config_.inter_op_threads > 0) options.SetInterOpNumThreads(config_.inter_op_threads);
   options.AddConfigEntry("session.intra_op.allow_spinning", config_.allow_spinning ? "1" : "0");
-  AppendProvider(options);
+  AppendProvider(options, config_.provider, config_.device_id);
 
   try {
     session_ = std::make_unique<Ort::Session>(env, config_.model_path.c_str(), options);
@@ -137,8 +149,9 @@ Session::Session(const SessionConfig& config) : config_(config) {
   for (size_t i = 0; i < session_->GetOutputCount(); ++i) {
     std::string name = session_->GetOutputNameAllocated(i, allocator).get();
     IoInfo info = Describe(name, session_->GetOutputTypeInfo(i));
-    if (info.type != "float32")
-      throw EngineError(ErrorCode::ModelLoad, "model output '" + name + "' is " + info.type + "; the engine reads float32 outputs");
+    // float16 outputs (a plain fp16 export) are widened to float32 as they are split per request.
+    if (info.type != "float32" && info.type != "float16")
+      throw EngineError(ErrorCode::ModelLoad, "model output '" + name + "' is " + info.type + "; the engine reads float32 or float16 outputs");
     outputs_.push_back(info);
   }
   for (const auto& b : bindings_) input_names_.push_back(b.name.c_str());
@@ -175,7 +188,7 @@ std::vector<std::vector<OutputSlice>> Session::Run(const std::vector<Request*>& 
     size_t inner = 1;
     for (size_t d = per_token ? 2 : 1; d < shape.size(); ++d) inner *= static_cast<size_t>(shape[d]);
     const size_t row_stride = per_token ? inner * static_cast<size_t>(len) : inner;
-    const float* data = results[o].GetTensorData<float>();
+    const bool half = outputs_[o].type == "float16";
     for (size_t r = 0; r < rows; ++r) {
       OutputSlice slice;
       slice.name = outputs_[o].name;
@@ -186,8 +199,12 @@ std::vector<std::vector<OutputSlice>> Session::Run(const std::vector<Request*>& 
         count = inner * static_cast<size_t>(tokens);
       }
       slice.dims.insert(slice.dims.end(), shape.begin() + (per_token ? 2 : 1), shape.end());
-      const float* begin = data + r * row_stride;
-      slice.data.assign(begin, begin + count);
+      if (half) {
+        WidenHalf(results[o].GetTensorData<Ort::Float16_t>() + r * row_stride, count, &slice.data);
+      } else {
+        const float* begin = results[o].GetTensorData<float>() + r * row_stride;
+        slice.data.assign(begin, begin + count);
+      }
       per_request[r].push_back(std::move(slice));
     }
   }

@@ -33,8 +33,6 @@ class Session {
   std::vector<std::vector<OutputSlice>> Run(const std::vector<Request*>& batch);
 
  private:
-  void AppendProvider(Ort::SessionOptions& options);
-
   SessionConfig config_;
   std::unique_ptr<Ort::Session> session_;
   std::unique_ptr<Ort::Allocator> pinned_;  // CUDA pinned host memory for input tensors on GPU runs
@@ -47,5 +45,16 @@ class Session {
 
 // Providers compiled into the loaded ONNX Runtime library (e.g. CPUExecutionProvider).
 std::vector<std::string> AvailableProviders();
+
+// Appends 'cuda' or 'tensorrt' (no-op for 'cpu'); this is when ONNX Runtime loads the provider library.
+// Throws EngineError(ProviderUnavailable) naming the library when it cannot be loaded.
+void AppendProvider(Ort::SessionOptions& options, const std::string& provider, int device_id);
+
+struct ProbeResult {
+  bool ok;
+  std::string error;
+};
+// Whether the provider's library loads (appended to throw-away options; no session, no model).
+ProbeResult ProbeProvider(const std::string& provider, int device_id);
 
 }  // namespace engine

@@ -49,4 +49,9 @@ std::vector<Ort::Value> BuildInputs(const std::vector<InputBinding>& inputs, con
   return values;
 }
 
+void WidenHalf(const Ort::Float16_t* src, size_t count, std::vector<float>* out) {
+  out->resize(count);
+  for (size_t i = 0; i < count; ++i) (*out)[i] = src[i].ToFloat();
+}
+
 }  // namespace engine

@@ -25,4 +25,7 @@ std::vector<Ort::Value> BuildInputs(const std::vector<InputBinding>& inputs, con
 
 size_t LongestRequest(const std::vector<Request*>& batch);
 
+// Appends `count` float16 values as float32 (a plain fp16 export's outputs).
+void WidenHalf(const Ort::Float16_t* src, size_t count, std::vector<float>* out);
+
 }  // namespace engine

@@ -9,8 +9,9 @@ node scripts/ort-location.cjs lib >/dev/null   # an unsupported platform stops h
 if [ "${npm_config_build_from_source:-}" != "true" ] && [ ! -e .git ] && [ -d prebuilds ] && [ -d dist/lib ]; then
   if node --input-type=module -e "await import('./dist/lib/binding.js')"; then
     echo "onnx-textclf: using the prebuilt addon in prebuilds/"
-    exit 0
+    exec bash scripts/install-gpu.sh   # a no-op unless TEXTCLF_GPU=1
   fi
   echo "onnx-textclf: the prebuilt addon does not load here; building from source" >&2
 fi
-exec bash scripts/build-native.sh
+bash scripts/build-native.sh
+exec bash scripts/install-gpu.sh   # a no-op unless TEXTCLF_GPU=1

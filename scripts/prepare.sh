@@ -32,3 +32,4 @@ cat > "$dest/prebuild.json" <<JSON
 }
 JSON
 echo "onnx-textclf: prebuilt $dest/node.napi.glibc.node ($(du -k "$dest/node.napi.glibc.node" | cut -f1) KB)" >&2
+bash scripts/install-gpu.sh   # TEXTCLF_GPU=1 in a checkout: dist/ exists only from here on

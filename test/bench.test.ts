@@ -8,11 +8,14 @@ import { parseCli, settingsFor } from '../bench/cli.js';
 import { benchPanels, plot } from '../bench/charts.js';
 import { machineInfo } from '../bench/machine.js';
 import { openModel } from '../bench/model-view.js';
-import { chooseModels } from '../bench/models.js';
+import { chooseModels, gpuModels } from '../bench/models.js';
 import { findBareBench } from '../bench/overhead.js';
 import { finalize, markdown, writeJson } from '../bench/report.js';
 import type { BenchResult } from '../bench/results.js';
 import { percentile, summarize } from '../bench/stats.js';
+import { measureGpu } from '../bench/providers.js';
+import { engineFromText } from '../bench/peers/engine.js';
+import { ortNodePeer } from '../bench/peers/ort-node.js';
 import { benchModel } from '../bench/suite.js';
 import { BUCKETS, buildWorkloads, loadSentences } from '../bench/workloads.js';
 import { fixture } from './helpers.js';
@@ -103,7 +106,6 @@ describe('bench pipeline on the tiny fixture', () => {
     expect(result.notes.some((n) => n.includes('Python peer skipped'))).toBe(true);
     expect(result.ablations.map((a) => a.study)).toEqual(expect.arrayContaining(
       ['batching: maxBatchSize', 'length bucketing (mixed lengths, ids)', 'threads: batch 1', 'threads: under load', 'batching: maxWaitMs']));
-    expect(result.providers.map((p) => p.provider)).toEqual(['cuda', 'tensorrt']);
     expect(result.targets).toHaveLength(3);
     if (findBareBench(root)) {
       expect(result.overhead).toHaveLength(1);
@@ -115,7 +117,7 @@ describe('bench pipeline on the tiny fixture', () => {
     for (const header of ['| model | workload | tokens | p50 ms | p99 ms | p50 < 10 ms | p99 < 10 ms |',
       '| model | workload | tokens | subject | input | p50 | p90 | p99 | max | n | engine speedup (p50) |',
       '| model | callers | subject | input | req/s | p50 ms | p99 ms | mean batch | engine speedup (req/s) |',
-      '| study | model | config | workload | callers | p50 ms | p99 ms | req/s | mean batch | vs baseline |',
+      '| study | model | config | workload | callers | p50 ms | p99 ms | req/s | mean batch | vs baseline | note |',
       '| goal | model | measured | target | met |']) {
       expect(md).toContain(header);
     }
@@ -133,5 +135,67 @@ describe('bench pipeline on the tiny fixture', () => {
     const png = path.join(tmp, 'b.png');
     expect(await plot(result, png)).toBe(true);
     expect(readFileSync(png).subarray(1, 4).toString()).toBe('PNG');
+  });
+});
+
+describe('GPU rows', () => {
+  const settings = () => ({ ...settingsFor(parseCli(['--quick', '--threads', '1']), 1, 'generated'), perBucket: 4 });
+  const threads = { intraOpThreads: 1, allowSpinning: true };
+
+  it('parses --gpu-only and --fp16, and finds the fixture in fp32 and fp16', () => {
+    expect(parseCli(['--gpu-only', '--fp16', 'x.onnx'])).toMatchObject({ 'gpu-only': true, fp16: 'x.onnx' });
+    const choice = gpuModels(root, { fp32: '/nonexistent/model_fp32.onnx' });
+    expect(choice.targets.map((t) => `${t.name} ${t.precision}`)).toEqual(['tiny-bert (fixture) fp32 fp32', 'tiny-bert (fixture) fp16 fp16']);
+    expect(choice.skipped.map((s) => s.name)).toEqual(['sentiment-minilm-l6 fp32', 'sentiment-minilm-l6 fp16']);
+  });
+
+  it('without a GPU, each provider gets one row saying why', async () => {
+    const choice = gpuModels(root, { only: ['fixture'] });
+    const { rows } = await measureGpu({
+      targets: choice.targets, skipped: [], sentences: loadSentences().sentences, perBucket: 4, threads,
+      throughput: { durationMs: 20, warmupMs: 10 }, callers: [1], ortNode: false, bareBench: null, log: () => {},
+    });
+    expect(rows.map((r) => `${r.provider} ${r.status}`)).toEqual(['cuda unavailable', 'tensorrt unavailable']);
+    for (const r of rows) expect(r.reason).toMatch(/libonnxruntime_providers|\.so/);
+  });
+
+  it('with a stubbed provider list, measures engine and onnxruntime-node per precision and callers, the bare Run and the share', async () => {
+    const choice = gpuModels(root, { only: ['fixture'] });
+    const s = settings();
+    // 'cuda' pretends to load; its contestants and bare Run run on the CPU so the whole row path executes here.
+    const { rows, notes } = await measureGpu({
+      targets: choice.targets, skipped: [{ name: 'sentiment-minilm-l6 fp16', reason: 'missing model_fp16.onnx' }],
+      sentences: loadSentences().sentences, perBucket: 4, threads, throughput: { durationMs: 40, warmupMs: 15 }, callers: [1, 8],
+      ortNode: true, bareBench: 'stub', batch: 8, log: () => {},
+      probe: async (provider) => (provider === 'cuda' ? null : 'libnvinfer.so.10: cannot open shared object file'),
+      contestants: async (model) => ({ subjects: [engineFromText(model, threads), await ortNodePeer(model, threads)], notes: ['opened on cpu'] }),
+      bare: async () => ({ p50: 2, p99: 3, rowsPerS: 4000 }),
+    });
+    expect(notes).toEqual(['opened on cpu', 'opened on cpu']);
+    const cuda = rows.filter((r) => r.provider === 'cuda');
+    expect(cuda.map((r) => `${r.model} | ${r.subject} | ${r.callers}`)).toEqual([
+      'sentiment-minilm-l6 fp16 | - | null',
+      ...['fp32', 'fp16'].flatMap((p) => [`tiny-bert (fixture) ${p} | bare Run (batch 8) | null`,
+        ...[1, 8].flatMap((c) => [`tiny-bert (fixture) ${p} | engine | ${c}`, `tiny-bert (fixture) ${p} | onnxruntime-node | ${c}`])]),
+    ]);
+    for (const r of cuda.filter((x) => x.status === 'measured')) {
+      expect(Number.isFinite(r.rps) && r.rps! > 0 && r.p50! <= r.p99!).toBe(true);
+      if (r.subject.startsWith('engine')) expect(r.shareOfBare).toBeCloseTo(r.rps! / 4000, 9);
+      else expect(r.shareOfBare).toBeUndefined();
+    }
+    expect(rows.filter((r) => r.provider === 'tensorrt')).toEqual([expect.objectContaining({ status: 'unavailable', reason: expect.stringMatching(/libnvinfer/) })]);
+
+    const result: BenchResult = {
+      startedAt: new Date().toISOString(), elapsedS: 0, machine: machineInfo(), settings: s,
+      models: [], latency: [], throughput: [], overhead: [], ablations: [], providers: rows, targets: [], goals: [], notes,
+    };
+    finalize(result);
+    expect(result.goals.filter((g) => g.goal.includes('bare batched Run'))).toHaveLength(0); // 256 callers not run here
+    expect(result.goals.filter((g) => g.goal.includes('one caller')).map((g) => g.model)).toEqual(['tiny-bert (fixture) fp32', 'tiny-bert (fixture) fp16']);
+    const md = markdown(result);
+    expect(md).toContain('| model | precision | provider | subject | callers | p50 ms | p99 ms | req/s (bare: rows/s) | mean batch | engine share of bare Run | status |');
+    expect(md).toMatch(/\| tiny-bert \(fixture\) fp16 \| fp16 \| cuda \| engine \| 8 \| .* \| \d+ % \| measured \|/);
+    expect(md).toMatch(/\| \(every model\) \| - \| tensorrt \| - \| - \| .*unavailable: libnvinfer/);
+    expect(md).not.toContain('## Latency at batch 1'); // no CPU rows: the compact --gpu-only report
   });
 });

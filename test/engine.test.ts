@@ -51,6 +51,22 @@ describe('dynamic batching', () => {
   });
 });
 
+describe('workerSpinUs', () => {
+  it('a spinning worker gives the same answers, disposes promptly, and the option is validated', async () => {
+    const still = new Engine(model, { maxBatchSize: 1 });
+    const spinning = new Engine(model, { maxBatchSize: 1, workerSpinUs: 500 });
+    try {
+      for (const n of [3, 9, 17]) {
+        const [a, b] = await Promise.all([still.run(ids(n), null), spinning.run(ids(n), null)]);
+        expect(maxAbsDiff(a.outputs.logits.data, b.outputs.logits.data)).toBe(0);
+      }
+    } finally {
+      await Promise.all([still.dispose(), spinning.dispose()]);
+    }
+    expect(() => new Engine(model, { workerSpinUs: -1 })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION', message: expect.stringMatching(/workerSpinUs/) }));
+  });
+});
+
 describe('backpressure, abort, deadline', () => {
   it('rejects with OverloadedError when the queue is full, then keeps serving', async () => {
     // maxWaitMs holds the first batch open, so the queue fills deterministically.

@@ -13,6 +13,7 @@ describe('execution providers', () => {
       if (result === 'loaded') continue; // a machine with the provider installed
       expect(result).toMatchObject({ name: 'ProviderUnavailableError', code: 'ERR_PROVIDER_UNAVAILABLE' });
       expect(result.message).toMatch(/libonnxruntime_providers_(cuda|tensorrt|shared)\.so/);
+      expect(result.message).toMatch(/npm run doctor/);
       expect(result.message).not.toMatch(/DefaultLogger/); // the environment must exist before the provider is appended
     }
   });

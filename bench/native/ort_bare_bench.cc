@@ -1,7 +1,7 @@
 // The floor for the engine's overhead: a bare ONNX Runtime C++ Run on the tensors the engine would build.
 //
 // usage: ort_bare_bench MODEL BATCH SEQ_LEN ITERATIONS INTRA_OP_THREADS [--ids 101,2023,...] [--warmup N]
-//                       [--spinning 0|1] [--opt disabled|basic|extended|all]
+//                       [--spinning 0|1] [--opt disabled|basic|extended|all] [--provider cpu|cuda|tensorrt]
 //
 // Builds int64 (or int32, as the model declares) input_ids / attention_mask / token_type_ids / position_ids of
 // shape [BATCH, SEQ_LEN] once, warms up, then times ITERATIONS calls of Session::Run. `--ids` gives the token ids
@@ -11,6 +11,9 @@
 //
 // It also times, separately, what the engine does per request that a caller of Run with ready tensors does not:
 // copying int32 ids into freshly allocated int64 tensors and copying the first output out (`copy_*`).
+//
+// `--provider cuda|tensorrt` appends that execution provider (device 0): the bench's bare batched GPU Run, the limit
+// the engine's GPU rows are compared with. Each timed Run then includes the host<->device copies, as the engine's do.
 //
 // Prints one JSON object to stdout; errors go to stderr with exit status 1 (usage) or 2 (ONNX Runtime).
 #include <onnxruntime_cxx_api.h>
@@ -39,6 +42,7 @@ struct Args {
   bool spinning = true;
   GraphOptimizationLevel opt = ORT_ENABLE_ALL;
   std::vector<int64_t> ids;  // one row; empty: generated
+  std::string provider = "cpu";
 };
 
 [[noreturn]] void Usage(const std::string& why) {
@@ -78,6 +82,9 @@ Args Parse(int argc, char** argv) {
       while (std::getline(list, item, ',')) a.ids.push_back(ParseInt(item.c_str(), "--ids item", 0));
       if (a.ids.empty()) Usage("--ids is empty");
       a.seq_len = static_cast<int64_t>(a.ids.size());
+    } else if (flag == "--provider") {
+      a.provider = value;
+      if (a.provider != "cpu" && a.provider != "cuda" && a.provider != "tensorrt") Usage("--provider must be cpu, cuda or tensorrt");
     } else if (flag == "--opt") {
       std::string v = value;
       if (v == "disabled") a.opt = ORT_DISABLE_ALL;
@@ -161,6 +168,13 @@ int main(int argc, char** argv) {
     options.SetGraphOptimizationLevel(args.opt);
     if (args.threads > 0) options.SetIntraOpNumThreads(args.threads);
     options.AddConfigEntry("session.intra_op.allow_spinning", args.spinning ? "1" : "0");
+    if (args.provider == "cuda") {
+      OrtCUDAProviderOptions cuda{};
+      options.AppendExecutionProvider_CUDA(cuda);
+    } else if (args.provider == "tensorrt") {
+      OrtTensorRTProviderOptions trt{};
+      options.AppendExecutionProvider_TensorRT(trt);
+    }
     Ort::Session session(env, args.model.c_str(), options);
 
     Ort::AllocatorWithDefaultOptions alloc;
@@ -193,7 +207,10 @@ int main(int argc, char** argv) {
       last = run();
       run_ms.push_back(MillisSince(t));
     }
-    out_floats = last.front().GetTensorTypeAndShapeInfo().GetElementCount();
+    auto out_info = last.front().GetTensorTypeAndShapeInfo();
+    // float16 logits are half the bytes; the engine widens them, which costs about what copying them as float does.
+    const bool half = out_info.GetElementType() == ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16;
+    out_floats = out_info.GetElementCount() / (half ? 2 : 1);
 
     // The engine's per-request copies: int32 ids -> new int64 tensors in, first output -> a fresh vector out.
     std::vector<int32_t> ids32(row.begin(), row.end());
@@ -210,9 +227,9 @@ int main(int argc, char** argv) {
       copy_ms.push_back(MillisSince(t));
     }
 
-    std::printf("{\"batch\":%lld,\"seqLen\":%lld,\"iterations\":%d,\"warmup\":%d,"
+    std::printf("{\"provider\":\"%s\",\"batch\":%lld,\"seqLen\":%lld,\"iterations\":%d,\"warmup\":%d,"
                 "\"intraOpThreads\":%d,\"allowSpinning\":%s,\"ortVersion\":\"%s\",\"inputs\":[",
-                static_cast<long long>(args.batch), static_cast<long long>(args.seq_len),
+                args.provider.c_str(), static_cast<long long>(args.batch), static_cast<long long>(args.seq_len),
                 args.iterations, args.warmup, args.threads, args.spinning ? "true" : "false",
                 Ort::GetVersionString().c_str());
     for (size_t i = 0; i < inputs.size(); ++i) std::printf("%s\"%s\"", i ? "," : "", inputs[i].name.c_str());

@@ -2,6 +2,7 @@
 import { Classifier } from '../../lib/classify.js';
 import { Engine, type EngineOptions } from '../../lib/engine.js';
 import { ModelLoadError } from '../../lib/errors.js';
+import { TokenizerPool } from '../../lib/tokenize-pool.js';
 import type { ModelView } from '../model-view.js';
 import { softmaxInPlace, type Subject } from './subject.js';
 
@@ -9,11 +10,13 @@ import { softmaxInPlace, type Subject } from './subject.js';
  * `classify(text)` as a user calls it, on the bench's tokenizer (see model-view.ts). Models a Classifier cannot
  * serve (multi-head joint models) fall back to the same steps by hand: tokenize, `Engine.run`, softmax.
  */
-export function engineFromText(model: ModelView, options: EngineOptions, name = 'engine'): Subject {
-  const engine = newEngine(model, options);
+export function engineFromText(model: ModelView, options: EngineOptions & { tokenizerThreads?: number }, name = 'engine'): Subject {
+  const { tokenizerThreads = 0, ...engineOptions } = options;
+  const engine = newEngine(model, engineOptions);
+  const pool = tokenizerThreads > 0 ? new TokenizerPool({ dir: model.dir.dir, modelFile: model.target.modelFile }, tokenizerThreads) : undefined;
   let classifier: Classifier | null = null;
   try {
-    classifier = new Classifier({ engine, model: model.dir, tokenizer: model.tokenizer });
+    classifier = new Classifier({ engine, model: model.dir, tokenizer: model.tokenizer, pool });
   } catch (err) {
     if (!(err instanceof ModelLoadError)) throw err;
   }
@@ -28,7 +31,7 @@ export function engineFromText(model: ModelView, options: EngineOptions, name = 
           softmaxInPlace(out.outputs[first].data.subarray(0, out.outputs[first].dims.at(-1)));
           return out.batchSize;
         },
-    close: () => engine.dispose(),
+    close: async () => void (await Promise.all([engine.dispose(), pool?.close()])),
   };
 }
 

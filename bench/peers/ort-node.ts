@@ -3,10 +3,10 @@ import ort from 'onnxruntime-node';
 import type { ModelView } from '../model-view.js';
 import { ortSessionOptions, softmaxInPlace, type Subject, type ThreadSettings } from './subject.js';
 
-/** Same tokenizer as the engine's, same thread count, spinning and graph optimisation. */
-export async function ortNodePeer(model: ModelView, threads: ThreadSettings): Promise<Subject> {
+/** Same tokenizer as the engine's, same thread count, spinning and graph optimisation, on the same provider. */
+export async function ortNodePeer(model: ModelView, threads: ThreadSettings, provider: 'cpu' | 'cuda' | 'tensorrt' = 'cpu'): Promise<Subject> {
   const { tokenizer } = model;
-  const session = await ort.InferenceSession.create(model.target.modelFile, { executionProviders: ['cpu'], ...ortSessionOptions(threads) });
+  const session = await ort.InferenceSession.create(model.target.modelFile, { executionProviders: [provider], ...ortSessionOptions(threads) });
   const int32 = new Set(
     session.inputMetadata.filter((m) => m.isTensor && m.type === 'int32').map((m) => m.name),
   );
@@ -19,8 +19,9 @@ export async function ortNodePeer(model: ModelView, threads: ThreadSettings): Pr
       const feeds: Record<string, ort.Tensor> = {};
       for (const name of session.inputNames) feeds[name] = tensor(name, ids, int32.has(name));
       const out = await session.run(feeds);
-      const logits = out[output].data as Float32Array;
-      softmaxInPlace(logits.subarray(0, out[output].dims.at(-1)));
+      const raw = out[output];
+      const logits = raw.type === 'float16' ? widenHalf(raw.data as Uint16Array) : (raw.data as Float32Array);
+      softmaxInPlace(logits.subarray(0, raw.dims.at(-1)));
       return 1;
     },
     close: () => session.release(),
@@ -35,4 +36,17 @@ function tensor(name: string, ids: Int32Array, int32: boolean): ort.Tensor {
     values[i] = (int32 ? v : BigInt(v)) as never;
   }
   return int32 ? new ort.Tensor('int32', values as Int32Array, [1, n]) : new ort.Tensor('int64', values as BigInt64Array, [1, n]);
+}
+
+/** float16 bits -> float32, as the engine does natively for fp16 outputs (same work for both contestants). */
+function widenHalf(bits: Uint16Array): Float32Array {
+  const out = new Float32Array(bits.length);
+  for (let i = 0; i < bits.length; i++) {
+    const h = bits[i];
+    const exp = (h >> 10) & 0x1f;
+    const frac = h & 0x3ff;
+    const sign = h & 0x8000 ? -1 : 1;
+    out[i] = exp === 0 ? sign * frac * 2 ** -24 : exp === 31 ? (frac ? NaN : sign * Infinity) : sign * (1 + frac / 1024) * 2 ** (exp - 15);
+  }
+  return out;
 }

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# One run, the whole GPU story, in under 5 minutes on a GPU machine:
+#   setup-gpu -> doctor (--require cuda) -> CUDA tests (CPU parity, 5,000-call burst, dispose in flight)
+#   -> npm run bench -- --gpu-only
+# Every step's output goes to one results folder; a PASS/FAIL/SKIP summary is printed at the end and saved.
+#
+# usage: scripts/gpu-check.sh [--wheel FILE] [--python PATH] [--out DIR] [--quick] [--tensorrt]
+#   --wheel FILE   the onnxruntime-gpu wheel (same version as onnxruntime-node) if this machine has no PyPI access
+#   --python PATH  Python for pip and for the nvidia-* wheels' site-packages (default: $TEXTCLF_PYTHON, .venv, python3)
+#   --out DIR      results folder (default: gpu-check-results/<UTC timestamp>)
+#   --quick        short bench rows (the default gives each row ~3 s)
+#   --tensorrt     bench rows on tensorrt too (TensorRT builds an engine per session: minutes; off keeps the 5 minutes)
+#
+# Exit status: 0 every check passed; 1 a check failed; 2 no GPU here (nvidia-smi finds none): the GPU checks are
+# reported SKIP, setup-gpu runs only with --wheel, and doctor and the gated tests still run to show what is missing.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+WHEEL="" PYTHON_FLAG=() OUT="" QUICK=() PROVIDERS=cuda
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --wheel) WHEEL="$(realpath "$2")"; shift 2 ;;
+    --python) PYTHON_FLAG=(--python "$2"); shift 2 ;;
+    --out) OUT="$2"; shift 2 ;;
+    --quick) QUICK=(--quick); shift ;;
+    --tensorrt) PROVIDERS=cuda,tensorrt; shift ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    *) echo "gpu-check: unknown argument $1 (see --help)" >&2; exit 64 ;;
+  esac
+done
+OUT="${OUT:-gpu-check-results/$(date -u +%Y%m%dT%H%M%SZ)}"
+mkdir -p "$OUT"
+SUMMARY="$OUT/summary.txt"
+: > "$SUMMARY"
+BEGAN=$(date +%s)
+FAILED=0
+
+record() { # name status seconds detail
+  printf '%-12s %-5s %4ss  %s\n' "$1" "$2" "$3" "$4" | tee -a "$SUMMARY"
+  [ "$2" = FAIL ] && FAILED=1
+  return 0
+}
+
+# run NAME LOG -- command...: runs it with its output in $OUT/LOG; sets RC and SECS.
+run() {
+  local name="$1" log="$OUT/$2"; shift 3
+  local t0=$(date +%s)
+  echo "== $name: $*" | tee "$log"
+  "$@" >>"$log" 2>&1
+  RC=$?
+  SECS=$(( $(date +%s) - t0 ))
+  echo "== $name: exit $RC after ${SECS}s" >>"$log"
+}
+
+# The machine.
+{
+  echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"; echo "commit: $(git rev-parse HEAD 2>/dev/null || echo unknown)"
+  echo "node: $(node --version)"; echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs) x $(nproc)"
+} > "$OUT/machine.txt"
+if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >>"$OUT/machine.txt" 2>&1 && nvidia-smi -L | grep -q GPU; then
+  GPU=1
+  nvidia-smi >>"$OUT/machine.txt" 2>&1
+  record machine PASS 0 "$(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | head -1)"
+else
+  GPU=0
+  record machine SKIP 0 "NO GPU on this machine (nvidia-smi finds none): GPU checks are skipped, exit status 2"
+fi
+
+# The package: addon built, TypeScript compiled (one tsc for every step below).
+if [ ! -f build/Release/engine.node ]; then run build build.log -- npm install; fi
+run compile compile.log -- npx --no-install tsc -p tsconfig.json
+if [ "$RC" -ne 0 ]; then record compile FAIL "$SECS" "tsc failed: $OUT/compile.log"; fi
+
+# 1. setup-gpu
+if [ "$GPU" = 1 ] || [ -n "$WHEEL" ]; then
+  run setup-gpu setup-gpu.log -- node dist/scripts/setup-gpu.js --ort-node ${WHEEL:+--wheel "$WHEEL"} "${PYTHON_FLAG[@]}"
+  if [ "$RC" -eq 0 ]; then record setup-gpu PASS "$SECS" "provider libraries in place ($OUT/setup-gpu.log)"
+  else record setup-gpu FAIL "$SECS" "$(grep '\[setup-gpu\]' "$OUT/setup-gpu.log" | tail -1)"; fi
+else
+  record setup-gpu SKIP 0 "no GPU and no --wheel FILE (nothing downloaded)"
+fi
+
+# 2. doctor: which providers load and run; the fix for each missing library
+run doctor doctor.log -- node dist/scripts/doctor.js --json "$OUT/doctor.json" --require cuda
+CUDA_LINE="$(grep -E '^  cuda ' "$OUT/doctor.log" | head -1 | sed 's/^ *//')"
+if [ "$RC" -eq 0 ]; then record doctor PASS "$SECS" "$CUDA_LINE"
+elif [ "$GPU" = 0 ]; then record doctor SKIP "$SECS" "$CUDA_LINE"
+else record doctor FAIL "$SECS" "$CUDA_LINE (fixes in $OUT/doctor.log)"; fi
+
+# 3. CUDA tests (a skip on a GPU machine is a failure: TEXTCLF_REQUIRE_CUDA=1)
+REQUIRE=0; [ "$GPU" = 1 ] && REQUIRE=1
+run cuda-tests cuda-tests.log -- env TEXTCLF_REQUIRE_CUDA=$REQUIRE npx --no-install vitest run test/cuda.test.ts \
+  --reporter=verbose --reporter=json --outputFile.json="$OUT/cuda-tests.json"
+COUNTS="$(node -e 'const r=require(process.argv[1]);console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`)' "$(realpath "$OUT/cuda-tests.json")" 2>/dev/null || echo 'no JSON report')"
+if [ "$RC" -ne 0 ]; then record cuda-tests FAIL "$SECS" "$COUNTS ($OUT/cuda-tests.log)"
+elif [ "$GPU" = 0 ]; then record cuda-tests SKIP "$SECS" "$COUNTS (gated on the provider)"
+elif echo "$COUNTS" | grep -q '^[1-9][0-9]* passed, 0 failed, 0 skipped'; then record cuda-tests PASS "$SECS" "$COUNTS"
+else record cuda-tests FAIL "$SECS" "$COUNTS"; fi
+
+# 4. GPU bench rows
+run bench bench.log -- node dist/bench/cli.js --gpu-only --gpu-providers "$PROVIDERS" "${QUICK[@]}" --json "$OUT/bench.json"
+PEERS_NOTE=""
+if [ "$RC" -gt 1 ] && [ "$GPU" = 1 ]; then
+  # A crash (not "no provider loads"): two ONNX Runtime copies on one GPU in one process is the likely cause, so the
+  # engine rows are measured again without the onnxruntime-node peer.
+  run bench-engine bench-engine.log -- node dist/bench/cli.js --gpu-only --no-peers --gpu-providers "$PROVIDERS" "${QUICK[@]}" --json "$OUT/bench.json"
+  PEERS_NOTE="; with onnxruntime-node in the process it crashed (bench.log), these rows are without it"
+  sed -n '/^# /,$p' "$OUT/bench-engine.log" > "$OUT/bench.md"
+else
+  sed -n '/^# /,$p' "$OUT/bench.log" > "$OUT/bench.md"
+fi
+ROWS="$(node -e 'const r=require(process.argv[1]);const m=r.providers.filter(p=>p.status==="measured").length;const g=r.goals.filter(x=>x.met===false).length;console.log(`${m} measured rows, ${r.goals.length} goals, ${g} missed`)' "$(realpath "$OUT/bench.json")" 2>/dev/null || echo 'no JSON')"
+if [ "$RC" -eq 0 ]; then record bench PASS "$SECS" "$ROWS ($OUT/bench.md)$PEERS_NOTE"
+elif [ "$GPU" = 0 ]; then record bench SKIP "$SECS" "no GPU provider loads; the rows say why ($OUT/bench.md)"
+else record bench FAIL "$SECS" "$ROWS ($OUT/bench.log)"; fi
+
+TOTAL=$(( $(date +%s) - BEGAN ))
+echo "total ${TOTAL}s$([ "$TOTAL" -gt 300 ] && echo ' (over the 5-minute budget)'); results in $OUT" | tee -a "$SUMMARY"
+if [ "$FAILED" = 1 ]; then echo "gpu-check: FAIL"; exit 1; fi
+if [ "$GPU" = 0 ]; then echo "gpu-check: SKIP (no GPU on this machine)"; exit 2; fi
+echo "gpu-check: PASS"
