@@ -2,6 +2,7 @@
 import { Tokenizer } from '@huggingface/tokenizers';
 import { InputTooLongError, ModelLoadError } from './errors.js';
 import type { ModelDir } from './model-dir.js';
+import { headTail, tokenChunks, wordChunks, wordOwners, type LongPlan } from './postprocess/chunks.js';
 
 export interface Encoded {
   ids: Int32Array;
@@ -28,7 +29,21 @@ export interface WordWindow {
 export interface WordEncoding {
   words: Word[];
   windows: WordWindow[];
-  /** True when words past the first window were dropped (`windows: 'first'`). */
+  /** True when words past the first window were dropped (`windows: 'first'`, or past `maxChunks`). */
+  truncated: boolean;
+  /** The tokens of the words read, plus one set of special tokens. */
+  tokens: number;
+  /** For overlapping windows (`encodeWordChunks`): the window whose tags each word takes (-1: dropped). */
+  owners?: number[];
+}
+
+/** A text as the model runs it: one sequence, or several (head-tail is one sequence; chunks are several). */
+export interface LongEncoding {
+  sequences: Int32Array[];
+  /** Text tokens in each sequence: the 'weighted' aggregation's weights. */
+  weights: number[];
+  /** The text's tokens plus one set of special tokens. */
+  tokens: number;
   truncated: boolean;
 }
 
@@ -64,21 +79,25 @@ export class TextTokenizer {
     this.suffix = full.slice(at + bare.length);
   }
 
+  /** Special tokens around each window ([CLS] and [SEP] for BERT). */
+  get specialTokens(): number {
+    return this.prefix.length + this.suffix.length;
+  }
+
   /**
    * Encodes word by word so every token knows the word (and so the character span) it came from — the JS
    * tokenizer returns no offsets. Splitting on whitespace first gives the same pieces as encoding the whole text,
    * since WordPiece pre-tokenizers split on whitespace too. Words past the window go to further windows
    * (`'all'`) or are dropped (`'first'`).
    */
-  encodeWords(text: string, windows: 'all' | 'first'): WordEncoding {
+  encodeWords(text: string, windows: 'all' | 'first', budget = this.maxTokens - this.specialTokens): WordEncoding {
     const words: Word[] = [];
     for (const m of text.matchAll(/\S+/g)) words.push({ start: m.index, end: m.index + m[0].length });
-    const budget = this.maxTokens - this.prefix.length - this.suffix.length;
-    const result: WordEncoding = { words, windows: [], truncated: false };
+    const result: WordEncoding = { words, windows: [], truncated: false, tokens: this.specialTokens };
     let pieces: number[] = [];
     let window: WordWindow = { ids: new Int32Array(0), firstWord: 0, firstTokens: [] };
     const close = () => {
-      window.ids = Int32Array.from([...this.prefix, ...pieces, ...this.suffix]);
+      window.ids = this.wrap(pieces);
       result.windows.push(window);
     };
     for (let w = 0; w < words.length; w++) {
@@ -94,14 +113,59 @@ export class TextTokenizer {
       }
       window.firstTokens.push(ids.length > 0 ? this.prefix.length + pieces.length : -1);
       pieces.push(...ids);
+      result.tokens += ids.length;
     }
     close();
     return result;
   }
 
+  /**
+   * Overlapping windows of whole words for token heads ('chunks'): each word's tokens once, windows planned by
+   * `wordChunks`, and for every word the window that answers for it (`wordOwners`: overlaps split at the middle).
+   */
+  encodeWordChunks(text: string, plan: LongPlan): WordEncoding {
+    const words: Word[] = [...text.matchAll(/\S+/g)].map((m) => ({ start: m.index, end: m.index + m[0].length }));
+    const ids = words.map((w) => this.tokenizer.encode(text.slice(w.start, w.end), { add_special_tokens: false }).ids.slice(0, plan.budget) as number[]);
+    const { ranges, truncated } = wordChunks(ids.map((x) => x.length), plan);
+    const windows = ranges.map(({ start, end }) => {
+      const firstTokens: number[] = [];
+      const pieces: number[] = [];
+      for (let w = start; w < end; w++) {
+        firstTokens.push(ids[w].length > 0 ? this.prefix.length + pieces.length : -1);
+        pieces.push(...ids[w]);
+      }
+      return { ids: this.wrap(pieces), firstWord: start, firstTokens };
+    });
+    const tokens = ids.slice(0, ranges.at(-1)!.end).reduce((n, x) => n + x.length, this.specialTokens);
+    return { words, windows, truncated, tokens, owners: wordOwners(ranges, words.length) };
+  }
+
+  /**
+   * A text as `plan` reads it: 'truncate' is `encode` (one sequence, the head); 'head-tail' keeps the first quarter
+   * and the last three quarters of the window's text tokens; 'chunks' cuts every token into overlapping windows.
+   */
+  encodeLong(text: string, plan: LongPlan, truncate = true): LongEncoding {
+    if (plan.mode === 'truncate') {
+      const enc = this.encode(text, truncate, plan.budget + this.specialTokens);
+      return { sequences: [enc.ids], weights: [enc.ids.length - this.specialTokens], tokens: enc.ids.length, truncated: enc.truncated };
+    }
+    // Chunks past maxChunks are dropped anyway: do not tokenize megabytes to throw them away.
+    const needed = plan.mode === 'chunks' ? plan.maxChunks * plan.stride + plan.budget : Infinity;
+    const kept = text.length > needed * CHARS_PER_TOKEN_GUESS ? cutAtSpace(text, needed * CHARS_PER_TOKEN_GUESS) : text;
+    const ids: number[] = this.tokenizer.encode(kept, { add_special_tokens: false }).ids;
+    const cut = plan.mode === 'chunks' ? tokenChunks(ids.length, plan) : { ranges: headTail(ids.length, plan.budget), truncated: ids.length > plan.budget };
+    const parts = cut.ranges.map((r) => ids.slice(r.start, r.end));
+    const sequences = plan.mode === 'chunks' ? parts.map((p) => this.wrap(p)) : [this.wrap(parts.flat())];
+    const truncated = cut.truncated || kept.length < text.length;
+    return { sequences, weights: sequences.map((s) => s.length - this.specialTokens), tokens: ids.length + this.specialTokens, truncated };
+  }
+
+  private wrap(pieces: readonly number[]): Int32Array {
+    return Int32Array.from([...this.prefix, ...pieces, ...this.suffix]);
+  }
+
   /** Encodes with the model's special tokens; over-long texts keep their head and the closing special tokens. */
-  encode(text: string, truncate = true): Encoded {
-    const limit = this.maxTokens;
+  encode(text: string, truncate = true, limit = this.maxTokens): Encoded {
     let prefix = text.length > limit * CHARS_PER_TOKEN_GUESS ? cutAtSpace(text, limit * CHARS_PER_TOKEN_GUESS) : text;
     let enc = this.tokenizer.encode(prefix);
     while (enc.ids.length <= limit && prefix.length < text.length) {
