@@ -55,7 +55,7 @@ describe('wordChunks / wordOwners', () => {
   const counts = [1, 3, 2, 1, 1, 4, 2, 2, 1, 3, 1, 1, 2];
   const offsets = counts.reduce((o, c) => [...o, o.at(-1)! + c], [0]);
 
-  it('fills each window with whole words, advances by at least the stride and covers every word', () => {
+  it('fills each window with whole words, advances by at least the stride (the last: aligned to the end), covers every word', () => {
     const { ranges, truncated } = wordChunks(counts, plan(8, 5));
     expect(truncated).toBe(false);
     expect(ranges[0].start).toBe(0);
@@ -67,7 +67,10 @@ describe('wordChunks / wordOwners', () => {
       if (next) {
         expect(next.start).toBeGreaterThan(r.start);
         expect(next.start).toBeLessThanOrEqual(r.end);
-        if (next.start < r.end) expect(offsets[next.start] - offsets[r.start]).toBeGreaterThanOrEqual(5);
+        const last = k + 1 === ranges.length - 1;
+        if (!last && next.start < r.end) expect(offsets[next.start] - offsets[r.start]).toBeGreaterThanOrEqual(5);
+        // The last window ends at the end and is as full as whole words allow.
+        if (last && next.start > r.start + 1) expect(offsets[counts.length] - offsets[next.start - 1]).toBeGreaterThan(8);
       }
     });
   });

@@ -86,7 +86,8 @@ export function headTail(n: number, budget: number): Range[] {
  * Windows over whole words for token heads (a word is never split between windows). `wordTokens[w]` is word w's
  * token count (words longer than the budget count as `budget`: the tokenizer keeps only that many). Each window
  * takes as many words as fit; the next starts at the first word at least `stride` tokens after this one's start
- * (and always at least one word later, so it progresses). Returns word ranges.
+ * (and always at least one word later, so it progresses); the last one is aligned to the end as in
+ * `tokenChunks`. Returns word ranges.
  */
 export function wordChunks(wordTokens: readonly number[], plan: Pick<LongPlan, 'budget' | 'stride' | 'maxChunks'>): { ranges: Range[]; truncated: boolean } {
   const { budget, stride, maxChunks } = plan;
@@ -104,6 +105,12 @@ export function wordChunks(wordTokens: readonly number[], plan: Pick<LongPlan, '
     if (ranges.length === maxChunks) return { ranges, truncated: true };
     let next = start + 1;
     while (next < end && offset[next] - offset[start] < stride) next++;
+    // As with tokens, the last window ends at the text's end and starts as early as that allows.
+    if (offset[n] - offset[next] <= budget) {
+      while (next > start + 1 && offset[n] - offset[next - 1] <= budget) next--;
+      ranges.push({ start: next, end: n });
+      return { ranges, truncated: false };
+    }
     start = next;
   }
 }
