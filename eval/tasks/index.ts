@@ -4,9 +4,10 @@
 import { EvalError } from '../data.js';
 import type { EvalTask } from '../types.js';
 import { massive, snips } from './intent-slots.js';
+import { newsgroups } from './newsgroups.js';
 import { sst2 } from './sst2.js';
 
-export const TASKS: Readonly<Record<string, EvalTask>> = { sst2, snips, massive };
+export const TASKS: Readonly<Record<string, EvalTask>> = { sst2, snips, massive, [newsgroups.name]: newsgroups };
 
 export function findTask(name: string): EvalTask {
   const task = Object.hasOwn(TASKS, name) ? TASKS[name] : undefined;

@@ -1,13 +1,16 @@
-// SNIPS (intent + slots) and MASSIVE (intent + scenario): a multi-head model, or a set of single-task models
-// (--dual), evaluated the way users run them (parse / classify / tagSlots). With --dual, both systems answer the
-// same utterances in the same run, so their metrics and latencies compare directly.
+// SNIPS (intent + slots), MASSIVE (intent + scenario) and 20 Newsgroups (group + category, eval/tasks/newsgroups.ts):
+// a multi-head model, or a set of single-task models (--dual), evaluated the way users run them (parse / classify /
+// tagSlots). With --dual, both systems answer the same texts in the same run, so their metrics and latencies compare
+// directly.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadClassifier, loadParser, loadTagger, type SequencePrediction, type SlotSpan } from '../../lib/index.js';
 import { readModelDir } from '../../lib/model-dir.js';
+import { longPlan, type LongOptions } from '../../lib/postprocess/chunks.js';
+import { TextTokenizer } from '../../lib/tokenize.js';
 import { classificationMetrics } from '../classification.js';
 import { EvalError, sha256File, taskDataDir } from '../data.js';
-import { bioToSpans, exactMatch, spanScores, type Span } from '../metrics.js';
+import { bioToSpans, confusionMatrix, exactMatch, macroF1, perClassScores, spanScores, type Span } from '../metrics.js';
 import { modelInfo } from '../model-info.js';
 import { latencySummary, progress, runAll, runSequential, throughputSummary } from '../timing.js';
 import type { EvalRun, EvalTask, SystemReport, TaskContext } from '../types.js';
@@ -26,6 +29,8 @@ type FieldAnswer = SequencePrediction & { temperature: number };
 interface Prediction {
   fields: Record<string, FieldAnswer>;
   slots?: SlotSpan[];
+  /** Model windows the text took (long: 'chunks'; summed over a dual system's models). */
+  chunks?: number;
 }
 
 interface System {
@@ -37,14 +42,22 @@ interface System {
   dispose(): Promise<void>;
 }
 
-interface Spec {
+export interface Spec {
   name: string;
   description: string;
   folder: string;
   fields: string[];
   slots: boolean;
   reference?: EvalTask['reference'];
-  read(file: string): Utterance[];
+  /** A split's file in the task folder (default `<split>.jsonl`). */
+  file?: (split: string) => string;
+  read(file: string, ctx: TaskContext): Utterance[];
+  /** Fields a system may answer from another field's scores (20NG: the 7 categories from the 20 groups). */
+  derived?: Record<string, { from: string; map: (label: string) => string }>;
+  /** A system may answer a subset of the fields (at least one); the others print n/a. */
+  someFields?: boolean;
+  /** Also time documents of about 1,000 tokens one at a time. */
+  longDocs?: boolean;
 }
 
 const CALLERS = 64;
@@ -73,34 +86,38 @@ export const massive = intentSlotsTask({
   read: (file) => readJsonl(file).map((r) => ({ text: String(r.utt), fields: { intent: String(r.intent), scenario: String(r.scenario) } })),
 });
 
-function intentSlotsTask(spec: Spec): EvalTask {
+export function intentSlotsTask(spec: Spec): EvalTask {
   return { name: spec.name, description: spec.description, splits: SPLITS, defaultSplit: 'test', reference: spec.reference, evaluate: (ctx) => evaluate(spec, ctx) };
 }
 
 async function evaluate(spec: Spec, ctx: TaskContext): Promise<EvalRun> {
   if (!SPLITS.includes(ctx.split)) throw new EvalError(`task ${spec.name} has no split '${ctx.split}' (splits: ${SPLITS.join(', ')})`);
   const dir = taskDataDir(spec.folder, ctx.data);
-  const file = path.join(dir, `${ctx.split}.jsonl`);
-  const utterances = spec.read(file).slice(0, ctx.limit ?? Infinity);
+  const fileOf = spec.file ?? ((split: string) => `${split}.jsonl`);
+  const file = path.join(dir, fileOf(ctx.split));
+  const utterances = spec.read(file, ctx).slice(0, ctx.limit ?? Infinity);
   // Label sets come from train, so every split and every model is scored against the same classes.
-  const train = spec.read(path.join(dir, 'train.jsonl'));
+  const train = spec.read(path.join(dir, fileOf('train')), ctx);
   const labels = Object.fromEntries(spec.fields.map((f) => [f, [...new Set(train.map((u) => u.fields[f]))].sort()]));
 
-  const main = await openSystem([ctx.modelDir], spec, labels, ctx.modelFile);
-  const dual = ctx.dual ? await openSystem(ctx.dual, spec, labels) : undefined;
+  const main = await openSystem([ctx.modelDir], spec, labels, ctx.long, ctx.modelFile);
+  const dual = ctx.dual ? await openSystem(ctx.dual, spec, labels, ctx.long) : undefined;
   try {
     const systems = [main, ...(dual ? [dual] : [])];
+    const longDocs = spec.longDocs ? aboutThousandTokens(ctx.modelDir, ctx.modelFile, utterances) : undefined;
     const reports: SystemReport[] = [];
     let primary: { preds: Prediction[]; report: SystemReport } | undefined;
     for (const system of systems) {
-      const { preds, report } = await runSystem(system, spec, utterances, ctx);
+      const { preds, report } = await runSystem(system, spec, utterances, ctx, longDocs);
       reports.push(report);
       primary ??= { preds, report };
     }
-    const intents = labels.intent;
-    const gold = utterances.map((u) => intents.indexOf(u.fields.intent));
-    const [after, before] = probabilityViews(primary!.preds.map((p) => p.fields.intent), intents);
-    const info = modelInfo(ctx.modelDir, readModelDir(ctx.modelDir, ctx.modelFile).modelPath, intents, 1);
+    // The headline classification metrics are the first field the --model system answers.
+    const field = spec.fields.find((f) => main.fields.includes(f))!;
+    const fieldLabels = labels[field];
+    const gold = utterances.map((u) => fieldLabels.indexOf(u.fields[field]));
+    const [after, before] = probabilityViews(primary!.preds.map((p) => p.fields[field]), fieldLabels);
+    const info = modelInfo(ctx.modelDir, readModelDir(ctx.modelDir, ctx.modelFile).modelPath, fieldLabels, 1);
     return {
       result: {
         task: spec.name,
@@ -111,11 +128,11 @@ async function evaluate(spec: Spec, ctx: TaskContext): Promise<EvalRun> {
         provider: 'cpu',
         data: { dir, files: [file].map((f) => ({ file: f, sha256: sha256File(f) })) },
         model: info,
-        classification: classificationMetrics(intents, gold, after, before, primary!.preds[0]?.fields.intent.temperature ?? 1),
+        classification: classificationMetrics(fieldLabels, gold, after, before, primary!.preds[0]?.fields[field].temperature ?? 1),
         timing: { latency: primary!.report.latency, throughput: primary!.report.throughput },
         intentSlots: { callers: CALLERS, systems: reports },
       },
-      // The intent head's rows, for --compare against export.py's per-head Python predictions.
+      // The headline field's rows, for --compare against export.py's per-head Python predictions.
       rows: utterances.map((u, i) => ({ text: u.text, gold: gold[i], modelProbs: before[i] })),
     };
   } finally {
@@ -124,25 +141,34 @@ async function evaluate(spec: Spec, ctx: TaskContext): Promise<EvalRun> {
   }
 }
 
-async function runSystem(system: System, spec: Spec, utterances: Utterance[], ctx: TaskContext) {
+async function runSystem(system: System, spec: Spec, utterances: Utterance[], ctx: TaskContext, longDocs?: LongDocs) {
   const texts = utterances.map((u) => u.text);
   const latencyMs = await runSequential(texts.slice(0, ctx.latencyTexts), (t) => system.predict(t), progress(`${system.name} batch-1 latency`, Math.min(ctx.latencyTexts, texts.length), ctx.log));
   const { results: preds, seconds } = await runAll(texts, (t) => system.predict(t), CALLERS, progress(`${system.name} ${CALLERS} callers`, texts.length, ctx.log));
   const accuracy: Record<string, number> = {};
+  const f1: Record<string, number> = {};
   const allRight = utterances.map(() => true);
-  for (const field of spec.fields) {
+  for (const field of spec.fields.filter((f) => system.fields.includes(f))) {
     const right = utterances.map((u, i) => preds[i].fields[field]?.label === u.fields[field]);
     right.forEach((r, i) => (allRight[i] &&= r));
     accuracy[field] = right.filter(Boolean).length / utterances.length;
+    f1[field] = macroF1Of(utterances.map((u) => u.fields[field]), preds.map((p) => p.fields[field]?.label ?? null), labels(utterances, field));
   }
   const report: SystemReport = {
     name: system.name,
     dirs: system.dirs,
     accuracy,
+    macroF1: f1,
     sentenceAccuracy: allRight.filter(Boolean).length / utterances.length,
     latency: latencySummary(latencyMs),
     throughput: throughputSummary(texts.length, seconds),
   };
+  if (ctx.long?.long && ctx.long.long !== 'truncate') report.meanChunks = preds.reduce((a, p) => a + (p.chunks ?? 1), 0) / preds.length;
+  if (longDocs) {
+    const timed = longDocs.texts.slice(0, ctx.latencyTexts);
+    const ms = await runSequential(timed, (t) => system.predict(t), progress(`${system.name} ~1,000-token documents`, timed.length, ctx.log));
+    report.longDocs = { ...latencySummary(ms), minTokens: longDocs.minTokens, maxTokens: longDocs.maxTokens };
+  }
   if (spec.slots) {
     const gold = utterances.map((u) => bioToSpans(u.tags ?? []));
     const pred = utterances.map((u, i) => wordSpans(u.text, preds[i].slots ?? []));
@@ -150,6 +176,33 @@ async function runSystem(system: System, spec: Spec, utterances: Utterance[], ct
     report.sentenceAccuracy = exactMatch(gold, pred, allRight);
   }
   return { preds, report };
+}
+
+const labels = (utterances: readonly Utterance[], field: string) => [...new Set(utterances.map((u) => u.fields[field]))].sort();
+
+/** Macro-F1 over the gold labels; a prediction outside them (or an abstention) counts against its gold class. */
+function macroF1Of(gold: readonly string[], pred: readonly (string | null)[], classes: readonly string[]): number {
+  const index = (l: string | null) => (l !== null && classes.includes(l) ? classes.indexOf(l) : classes.length);
+  const matrix = confusionMatrix(gold.map(index), pred.map(index), classes.length + 1);
+  return macroF1(perClassScores(matrix).slice(0, classes.length));
+}
+
+interface LongDocs {
+  texts: string[];
+  minTokens: number;
+  maxTokens: number;
+}
+
+/** The texts of 900 to 1,100 tokens (by --model's tokenizer, special tokens counted once). */
+function aboutThousandTokens(dir: string, modelFile: string | undefined, utterances: readonly Utterance[]): LongDocs {
+  const tokenizer = new TextTokenizer(readModelDir(dir, modelFile));
+  const plan = longPlan({ long: 'chunks', maxChunks: 1e6 }, tokenizer.maxTokens, tokenizer.specialTokens);
+  const [minTokens, maxTokens] = [900, 1100];
+  const texts = utterances.map((u) => u.text).filter((t) => {
+    const { tokens } = tokenizer.encodeLong(t, plan);
+    return tokens >= minTokens && tokens <= maxTokens;
+  });
+  return { texts, minTokens, maxTokens };
 }
 
 /** Character spans -> whitespace-word spans [start, end), the units the gold BIO tags use. */
@@ -176,14 +229,41 @@ function probabilityViews(preds: readonly FieldAnswer[], labels: readonly string
 }
 
 /** A folder with `heads` is one system by itself; single-task folders (classifier or tagger) combine into one. */
-async function openSystem(dirs: string[], spec: Spec, labels: Record<string, string[]>, modelFile?: string): Promise<System> {
+async function openSystem(dirs: string[], spec: Spec, labels: Record<string, string[]>, long: LongOptions = {}, modelFile?: string): Promise<System> {
   const parts: System[] = [];
-  for (const dir of dirs) parts.push(await openPart(dir, spec, labels, modelFile));
+  for (const dir of dirs) parts.push(await openPart(dir, spec, labels, long, modelFile));
+  const answered = (f: string) => parts.some((p) => p.fields.includes(f) || p.fields.includes(spec.derived?.[f]?.from ?? ''));
   for (const field of spec.fields) {
-    if (!parts.some((p) => p.fields.includes(field))) throw new EvalError(`no model in ${dirs.join(', ')} predicts ${field}`);
+    if (!answered(field) && !(spec.someFields && spec.fields.some(answered))) throw new EvalError(`no model in ${dirs.join(', ')} predicts ${field}`);
   }
   if (spec.slots && !parts.some((p) => p.slots)) throw new EvalError(`no model in ${dirs.join(', ')} tags slots`);
-  if (parts.length === 1) return parts[0];
+  return withDerived(parts.length === 1 ? parts[0] : combine(dirs, parts), spec);
+}
+
+/** Answers the spec's derived fields a system lacks from the field they come from (summing its class scores). */
+function withDerived(system: System, spec: Spec): System {
+  const add = Object.entries(spec.derived ?? {}).filter(([f, d]) => !system.fields.includes(f) && system.fields.includes(d.from));
+  if (add.length === 0) return system;
+  return {
+    ...system,
+    name: `${system.name} (${add.map(([f, d]) => `${f} from ${d.from}`).join(', ')})`,
+    fields: [...system.fields, ...add.map(([f]) => f)],
+    predict: async (text) => {
+      const answer = await system.predict(text);
+      for (const [f, d] of add) answer.fields[f] = deriveAnswer(answer.fields[d.from], d.map);
+      return answer;
+    },
+  };
+}
+
+function deriveAnswer(from: FieldAnswer, map: (label: string) => string): FieldAnswer {
+  const sums = new Map<string, number>();
+  for (const s of from.scores) sums.set(map(s.label), (sums.get(map(s.label)) ?? 0) + s.score);
+  const scores = [...sums].map(([label, score]) => ({ label, score })).sort((a, b) => b.score - a.score);
+  return { label: scores[0].label, score: scores[0].score, labels: [scores[0].label], scores, temperature: from.temperature };
+}
+
+function combine(dirs: string[], parts: System[]): System {
   return {
     name: `dual (${parts.map((p) => p.name).join(' + ')})`,
     dirs,
@@ -192,7 +272,8 @@ async function openSystem(dirs: string[], spec: Spec, labels: Record<string, str
     // The separate models are called concurrently, as a service would.
     predict: async (text) => {
       const answers = await Promise.all(parts.map((p) => p.predict(text)));
-      return { fields: Object.assign({}, ...answers.map((a) => a.fields)), slots: answers.find((a) => a.slots)?.slots };
+      const chunks = answers.some((a) => a.chunks !== undefined) ? answers.reduce((n, a) => n + (a.chunks ?? 1), 0) : undefined;
+      return { fields: Object.assign({}, ...answers.map((a) => a.fields)), slots: answers.find((a) => a.slots)?.slots, chunks };
     },
     dispose: async () => {
       await Promise.all(parts.map((p) => p.dispose()));
@@ -200,19 +281,26 @@ async function openSystem(dirs: string[], spec: Spec, labels: Record<string, str
   };
 }
 
-async function openPart(dir: string, spec: Spec, labels: Record<string, string[]>, modelFile?: string): Promise<System> {
+/** The task field whose labels hold every one of `modelLabels` (a head named like a field is that field). */
+const fieldFor = (spec: Spec, labels: Record<string, string[]>, modelLabels: readonly string[], name?: string) =>
+  name !== undefined && spec.fields.includes(name) ? name : spec.fields.find((f) => modelLabels.every((l) => labels[f].includes(l)));
+
+async function openPart(dir: string, spec: Spec, labels: Record<string, string[]>, long: LongOptions, modelFile?: string): Promise<System> {
   const { config } = readModelDir(dir, modelFile);
   const name = path.basename(path.resolve(dir));
   if (Array.isArray(config.heads)) {
     const parser = await loadParser<Record<string, 'sequence' | 'token'>>(dir, { modelFile });
-    const fields = parser.heads.filter((h) => h.kind === 'sequence' && spec.fields.includes(h.name)).map((h) => h.name);
+    const heads = parser.heads.filter((h) => h.kind === 'sequence').map((h) => ({ head: h, field: fieldFor(spec, labels, h.labels, h.name) }));
+    const byField = heads.filter((h) => h.field !== undefined);
+    const fields = byField.map((h) => h.field!);
     const slotHead = parser.heads.find((h) => h.kind === 'token')?.name;
     return {
       name, dirs: [dir], fields, slots: slotHead !== undefined,
       predict: async (text) => {
-        const r = await parser.parse(text);
+        const r = await parser.parse(text, long);
         const answer: Prediction = {
-          fields: Object.fromEntries(fields.map((f) => [f, { ...(r[f] as SequencePrediction), temperature: parser.heads.find((h) => h.name === f)!.temperature }])),
+          fields: Object.fromEntries(byField.map(({ head, field }) => [field, { ...(r[head.name] as SequencePrediction), temperature: head.temperature }])),
+          chunks: r.meta.chunks,
         };
         if (slotHead) answer.slots = r[slotHead] as unknown as SlotSpan[];
         return answer;
@@ -225,12 +313,15 @@ async function openPart(dir: string, spec: Spec, labels: Record<string, string[]
     const tagger = await loadTagger(dir, { modelFile });
     return { name, dirs: [dir], fields: [], slots: true, predict: async (text) => ({ fields: {}, slots: (await tagger.tagSlots(text)).slots }), dispose: () => tagger.dispose() };
   }
-  const field = spec.fields.find((f) => modelLabels.every((l) => labels[f].includes(l)));
+  const field = fieldFor(spec, labels, modelLabels);
   if (!field) throw new EvalError(`${dir}: its labels match none of ${spec.name}'s fields (${spec.fields.join(', ')})`);
   const clf = await loadClassifier(dir, { modelFile });
   return {
     name, dirs: [dir], fields: [field], slots: false,
-    predict: async (text) => ({ fields: { [field]: { ...(await clf.classify(text)), temperature: clf.temperature } } }),
+    predict: async (text) => {
+      const r = await clf.classify(text, long);
+      return { fields: { [field]: { ...r, temperature: clf.temperature } }, chunks: r.chunks };
+    },
     dispose: () => clf.dispose(),
   };
 }
