@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../eval/cli.js';
 import { CATEGORIES, categoryOf, readNewsgroups, stripPost } from '../eval/tasks/newsgroups.js';
 import type { EvalResult } from '../eval/types.js';
-import { fixture } from './helpers.js';
+import { fixture, fixturesDir } from './helpers.js';
 
 // The label set of ../shared/data/20newsgroups/SOURCE.md.
 const GROUPS = [
@@ -62,6 +62,12 @@ describe('20NG categories and stripping', () => {
   it('the 7 categories are the roots of all 20 groups, each used', () => {
     expect(new Set(GROUPS.map(categoryOf))).toEqual(new Set(CATEGORIES));
     expect(GROUPS.map(categoryOf).filter((c) => c === 'comp')).toHaveLength(5);
+  });
+
+  it("the recipes' label_map is the same mapping, for all 20 groups", () => {
+    const recipe = (name: string) => JSON.parse(readFileSync(path.join(fixturesDir, '..', '..', 'recipes', `${name}.json`), 'utf8'));
+    const maps = [recipe('20ng-7class').label_map, recipe('20ng-consolidated').heads.find((h: { name: string }) => h.name === 'category').label_map];
+    for (const map of maps) expect(map).toEqual(Object.fromEntries(GROUPS.map((g) => [g, categoryOf(g)])));
   });
 
   it('strips headers, footers and quotes as sklearn does', () => {
