@@ -21,7 +21,7 @@ export interface ClassifyOptions extends RunOptions, LongOptions {
 }
 
 export interface Classification extends SequencePrediction {
-  /** The text's tokens, special tokens counted once. */
+  /** Tokens read from the text, special tokens counted once (with 'truncate', at most the window). */
   tokens: number;
   truncated: boolean;
   /** Model windows the answer combines (1 unless `long: 'chunks'` met a text longer than the window). */
