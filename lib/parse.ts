@@ -67,7 +67,7 @@ export class Parser<H extends HeadKinds = HeadKinds> extends Pipeline {
       const words = this.needsWords ? this.encodeWords(text, plan) : null;
       const plain = words ? null : this.tokenizer.encodeLong(text, plan);
       const sequences = words ? words.windows.map((w) => w.ids) : plain!.sequences;
-      const weights = words ? words.windows.map((w) => w.ids.length - this.tokenizer.specialTokens) : plain!.weights;
+      const weights = words ? (words.weights ?? [1]) : plain!.weights;
       // A text's windows are queued together, so the batcher can run them in one batch.
       const outs = await Promise.all(sequences.map((ids) => this.engine.run(ids, null, options)));
       const result: Record<string, unknown> = {

@@ -2,7 +2,7 @@
 import { Tokenizer } from '@huggingface/tokenizers';
 import { InputTooLongError, ModelLoadError } from './errors.js';
 import type { ModelDir } from './model-dir.js';
-import { headTail, tokenChunks, wordChunks, wordOwners, type LongPlan } from './postprocess/chunks.js';
+import { headTail, newPerWindow, tokenChunks, wordChunks, wordOwners, type LongPlan } from './postprocess/chunks.js';
 
 export interface Encoded {
   ids: Int32Array;
@@ -33,6 +33,8 @@ export interface WordEncoding {
   truncated: boolean;
   /** The tokens of the words read, plus one set of special tokens. */
   tokens: number;
+  /** Per window, the tokens it adds to the previous one: the 'weighted' aggregation's weights. */
+  weights?: number[];
   /** For overlapping windows (`encodeWordChunks`): the window whose tags each word takes (-1: dropped). */
   owners?: number[];
 }
@@ -40,7 +42,7 @@ export interface WordEncoding {
 /** A text as the model runs it: one sequence, or several (head-tail is one sequence; chunks are several). */
 export interface LongEncoding {
   sequences: Int32Array[];
-  /** Text tokens in each sequence: the 'weighted' aggregation's weights. */
+  /** Per sequence, the text tokens it adds to the previous one (each token counted once): 'weighted' uses them. */
   weights: number[];
   /** The text's tokens plus one set of special tokens. */
   tokens: number;
@@ -136,8 +138,9 @@ export class TextTokenizer {
       }
       return { ids: this.wrap(pieces), firstWord: start, firstTokens };
     });
-    const tokens = ids.slice(0, ranges.at(-1)!.end).reduce((n, x) => n + x.length, this.specialTokens);
-    return { words, windows, truncated, tokens, owners: wordOwners(ranges, words.length) };
+    const count = (from: number, to: number) => ids.slice(from, to).reduce((n, x) => n + x.length, 0);
+    const weights = newPerWindow(ranges).map((r) => count(r.start, r.end));
+    return { words, windows, truncated, tokens: count(0, ranges.at(-1)!.end) + this.specialTokens, weights, owners: wordOwners(ranges, words.length) };
   }
 
   /**
@@ -157,7 +160,8 @@ export class TextTokenizer {
     const parts = cut.ranges.map((r) => ids.slice(r.start, r.end));
     const sequences = plan.mode === 'chunks' ? parts.map((p) => this.wrap(p)) : [this.wrap(parts.flat())];
     const truncated = cut.truncated || kept.length < text.length;
-    return { sequences, weights: sequences.map((s) => s.length - this.specialTokens), tokens: ids.length + this.specialTokens, truncated };
+    const weights = plan.mode === 'chunks' ? newPerWindow(cut.ranges).map((r) => r.end - r.start) : [sequences[0].length - this.specialTokens];
+    return { sequences, weights, tokens: ids.length + this.specialTokens, truncated };
   }
 
   private wrap(pieces: readonly number[]): Int32Array {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { softmax } from '../lib/index.js';
-import { aggregateLogits, headTail, longPlan, ownedWordAnswers, tokenChunks, wordChunks, wordOwners } from '../lib/postprocess/chunks.js';
+import { aggregateLogits, headTail, longPlan, newPerWindow, ownedWordAnswers, tokenChunks, wordChunks, wordOwners } from '../lib/postprocess/chunks.js';
 
 const plan = (budget: number, stride: number, maxChunks = 64) => ({ budget, stride, maxChunks });
 
@@ -44,6 +44,11 @@ describe('tokenChunks / headTail', () => {
     const { ranges, truncated } = tokenChunks(1000, plan(10, 10, 3));
     expect(ranges).toEqual([{ start: 0, end: 10 }, { start: 10, end: 20 }, { start: 20, end: 30 }]);
     expect(truncated).toBe(true);
+  });
+
+  it('newPerWindow: what each window adds to the previous one, every token once', () => {
+    const { ranges } = tokenChunks(25, plan(10, 7));
+    expect(newPerWindow(ranges)).toEqual([{ start: 0, end: 10 }, { start: 10, end: 17 }, { start: 17, end: 24 }, { start: 24, end: 25 }]);
   });
 
   it('head-tail keeps the first quarter and the last three quarters', () => {

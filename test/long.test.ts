@@ -13,12 +13,13 @@ const WINDOW = 12; // [CLS] + 10 words + [SEP]
 const STRIDE = 7;
 
 /** Word ranges of the chunks by the documented rule: every STRIDE words, the last aligned to the end. */
-function chunkTexts(): { start: number; text: string }[] {
+function chunkTexts(): { start: number; added: number; text: string }[] {
   const budget = WINDOW - 2;
   const starts = [];
   for (let s = 0; s < words.length - budget; s += STRIDE) starts.push(s);
   starts.push(words.length - budget);
-  return starts.map((s) => ({ start: s, text: words.slice(s, s + budget).join(' ') }));
+  // `added`: the words a chunk adds to the previous one, the 'weighted' aggregation's weight.
+  return starts.map((s, k) => ({ start: s, added: s + budget - (k > 0 ? Math.max(s, starts[k - 1] + budget) : s), text: words.slice(s, s + budget).join(' ') }));
 }
 
 const logProbs = (scores: readonly { label: string; score: number }[], labels: readonly string[]) =>
@@ -45,9 +46,11 @@ describe('classify: long texts', () => {
     const alone = [];
     for (const c of chunks) alone.push(logProbs((await clf.classify(c.text, { temperature: 1 })).scores, clf.labels));
     const classes = clf.labels.map((_, c) => alone.map((z) => z[c]));
+    const total = chunks.reduce((n, c) => n + c.added, 0);
+    expect(total).toBe(words.length);
     const combined = {
       mean: classes.map((v) => v.reduce((a, b) => a + b) / v.length),
-      weighted: classes.map((v) => v.reduce((a, b) => a + b) / v.length), // every chunk holds WINDOW - 2 tokens
+      weighted: classes.map((v) => v.reduce((a, b, k) => a + (b * chunks[k].added) / total, 0)),
       max: classes.map((v) => Math.max(...v)),
     }[aggregate];
     const before = clf.engine.stats().batches;

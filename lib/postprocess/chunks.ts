@@ -4,7 +4,7 @@ import { invalidOption } from '../errors.js';
 
 /** How a text longer than the model's window is read. */
 export type LongMode = 'truncate' | 'head-tail' | 'chunks';
-/** How chunk logits combine: mean of logits, per-class max, or mean weighted by each chunk's token count. */
+/** How chunk logits combine: mean of logits, per-class max, or mean weighted by the tokens each chunk adds. */
 export type Aggregation = 'mean' | 'max' | 'weighted';
 
 export interface LongOptions {
@@ -15,7 +15,8 @@ export interface LongOptions {
   window?: number;
   /** Tokens between the starts of two windows (default: three quarters of the window's text tokens). */
   stride?: number;
-  /** How chunk answers combine (default 'mean', the best on 20 Newsgroups: docs/long-documents.md). */
+  /** How chunk answers combine: 'mean' of logits, per-class 'max', or 'weighted' by the tokens each window adds
+   * to the previous one (default 'mean': docs/long-documents.md). */
   aggregate?: Aggregation;
   /** Most windows per text; tokens past the last are dropped and the result says `truncated` (default 64). */
   maxChunks?: number;
@@ -73,6 +74,15 @@ export function tokenChunks(n: number, plan: Pick<LongPlan, 'budget' | 'stride' 
   ranges.push({ start: n - budget, end: n });
   if (ranges.length <= maxChunks) return { ranges, truncated: false };
   return { ranges: ranges.slice(0, maxChunks), truncated: true };
+}
+
+/**
+ * The part of each window the previous one did not cover. With the last window aligned to the end, every window of
+ * a long text is full, so weighting by window length would just be the mean; weighting by these counts each token
+ * once, so the last window, mostly overlap, counts for the little it adds.
+ */
+export function newPerWindow(ranges: readonly Range[]): Range[] {
+  return ranges.map((r, k) => ({ start: Math.min(r.end, Math.max(r.start, k > 0 ? ranges[k - 1].end : 0)), end: r.end }));
 }
 
 /** 'head-tail': the token positions kept from `n` (the head's, then the tail's). */
@@ -135,7 +145,7 @@ export function wordOwners(ranges: readonly Range[], words: number): number[] {
 /**
  * One sequence head's logits from its chunks'. Softmax heads combine log-probabilities (each chunk's logits
  * minus their log-sum-exp), which leaves 'mean' equal to the mean of the logits and makes 'max' compare chunks
- * on one scale; multi-label (sigmoid) heads combine the raw logits. `weights` are the chunks' token counts.
+ * on one scale; multi-label (sigmoid) heads combine the raw logits. `weights` are the tokens each chunk adds.
  * A single chunk's logits come back unchanged.
  */
 export function aggregateLogits(chunks: readonly ArrayLike<number>[], weights: readonly number[], how: Aggregation, multiLabel: boolean): Float64Array {
