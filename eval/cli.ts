@@ -36,7 +36,7 @@ const USAGE = `usage:
   --long <mode>       texts longer than the window: truncate (default), head-tail, or chunks (docs/long-documents.md)
   --window <n>        tokens per window, special tokens included (default: the model's)
   --stride <n>        tokens between window starts (default: 3/4 of the window)
-  --aggregate <how>   chunks: mean (default), max or weighted
+  --aggregate <how>   chunks: weighted (default), mean or max
   --strip <parts>     20ng: strip headers, footers and/or quotes from each post as sklearn's remove= does (default: none)
 
 tasks:

@@ -5,8 +5,8 @@ import { aggregateLogits, headTail, longPlan, newPerWindow, ownedWordAnswers, to
 const plan = (budget: number, stride: number, maxChunks = 64) => ({ budget, stride, maxChunks });
 
 describe('longPlan', () => {
-  it('defaults to truncate, the model window, a 3/4 stride and mean', () => {
-    expect(longPlan({}, 128, 2)).toEqual({ mode: 'truncate', budget: 126, stride: 94, aggregate: 'mean', maxChunks: 64 });
+  it('defaults to truncate, the model window, a 3/4 stride and weighted', () => {
+    expect(longPlan({}, 128, 2)).toEqual({ mode: 'truncate', budget: 126, stride: 94, aggregate: 'weighted', maxChunks: 64 });
     expect(longPlan({ long: 'chunks', window: 64, stride: 10, aggregate: 'max' }, 128, 2)).toMatchObject({ budget: 62, stride: 10, aggregate: 'max' });
   });
 
