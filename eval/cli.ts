@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DATA_FLAGS, DATA_FLAGS_USAGE, DataError, readOptionsFromFlags } from '../datasets/index.js';
 import { EngineError } from '../lib/index.js';
+import type { LongOptions } from '../lib/postprocess/chunks.js';
 import { comparePredictions } from './compare.js';
 import { EvalError } from './data.js';
 import { updateManifest } from './manifest.js';
@@ -15,7 +16,8 @@ import { findTask, TASKS } from './tasks/index.js';
 const USAGE = `usage:
   npm run eval -- <task> --model <dir> [--split <name>] [--onnx <file>] [--data <dir>] [--limit <n>]
                   [--latency-texts <n>] [--max-batch-size <n>] [--json <out.json>] [--plot <out.png>] [--compare <py_preds.json>] [--manifest]
-                  [--dual <intent-dir>,<slots-or-scenario-dir>]
+                  [--dual <intent-dir>,<slots-or-scenario-dir>] [--long truncate|head-tail|chunks] [--window <n>]
+                  [--stride <n>] [--aggregate mean|max|weighted] [--strip headers,footers,quotes]
   npm run eval -- custom --data <file> --model <dir> [--format <f>] [--text-column <c>] [...]
   npm run eval -- table <result.json>...
 
@@ -35,6 +37,11 @@ ${DATA_FLAGS_USAGE}
   --manifest          merge the summary into <model>/manifest.json under metrics.engine.<split>.<onnx file name>
   --dual <a>,<b>      snips/massive: also run two single-task models on the same texts and report them beside
                       the multi-head model (accuracy, batch-1 p50/p99 of one parse vs the two calls, 64-caller throughput)
+  --long <mode>       texts longer than the window: truncate (default), head-tail, or chunks (docs/long-documents.md)
+  --window <n>        tokens per window, special tokens included (default: the model's)
+  --stride <n>        tokens between window starts (default: 3/4 of the window)
+  --aggregate <how>   chunks: weighted (default), mean or max
+  --strip <parts>     20ng: strip headers, footers and/or quotes from each post as sklearn's remove= does (default: none)
 
 tasks:
 ${Object.values(TASKS).map((t) => `  ${t.name.padEnd(10)} ${t.description} (splits: ${t.splits.join(', ')})`).join('\n')}
@@ -90,6 +97,11 @@ async function evaluate(argv: readonly string[], io: Io): Promise<number> {
       plot: { type: 'string' },
       compare: { type: 'string' },
       dual: { type: 'string' },
+      long: { type: 'string' },
+      window: { type: 'string' },
+      stride: { type: 'string' },
+      aggregate: { type: 'string' },
+      strip: { type: 'string' },
       manifest: { type: 'boolean' },
       ...DATA_FLAGS,
       help: { type: 'boolean', short: 'h' },
@@ -116,6 +128,13 @@ async function evaluate(argv: readonly string[], io: Io): Promise<number> {
     limit: positiveInt('limit', values.limit),
     maxBatchSize: positiveInt('max-batch-size', values['max-batch-size']),
     dual: values.dual?.split(',').filter(Boolean),
+    long: {
+      long: values.long as LongOptions['long'],
+      window: positiveInt('window', values.window),
+      stride: positiveInt('stride', values.stride),
+      aggregate: values.aggregate as LongOptions['aggregate'],
+    },
+    strip: values.strip?.split(',').filter(Boolean),
     latencyTexts: positiveInt('latency-texts', values['latency-texts'], 300)!,
     log,
     command: `npm run eval -- ${argv.map(quote).join(' ')}`,

@@ -75,25 +75,37 @@ function classificationSections(c: ClassificationMetrics): string[] {
 }
 
 function intentSlotsSection(s: NonNullable<EvalResult['intentSlots']>): string[] {
-  const fields = Object.keys(s.systems[0].accuracy);
+  const fields = [...new Set(s.systems.flatMap((x) => Object.keys(x.accuracy)))];
   const hasSlots = s.systems.some((x) => x.slots);
+  const hasF1 = s.systems.some((x) => x.macroF1);
+  const hasChunks = s.systems.some((x) => x.meanChunks !== undefined);
+  const longDocs = s.systems.find((x) => x.longDocs)?.longDocs;
   const row = (x: (typeof s.systems)[number]) => [
     x.name,
     ...fields.map((f) => pct(x.accuracy[f])),
+    ...(hasF1 ? fields.map((f) => fixed(x.macroF1?.[f])) : []),
     ...(hasSlots ? [x.slots ? pct(x.slots.f1) : 'n/a'] : []),
     pct(x.sentenceAccuracy),
     `${fixed(x.latency.p50Ms, 2)} / ${fixed(x.latency.p99Ms, 2)}`,
     x.throughput.textsPerSecond.toFixed(0),
+    ...(hasChunks ? [fixed(x.meanChunks, 2)] : []),
+    ...(longDocs ? [x.longDocs ? `${fixed(x.longDocs.p50Ms, 2)} (n=${x.longDocs.n})` : 'n/a'] : []),
   ];
-  const out = [
-    `### Systems (same utterances, same run; throughput with ${s.callers} concurrent callers)`,
-    '',
-    table(['system', ...fields.map((f) => `${f} acc`), ...(hasSlots ? ['slot F1'] : []), 'sentence acc', 'p50 / p99 ms (batch 1)', 'texts/s'], s.systems.map(row)),
-    '',
+  const header = [
+    'system',
+    ...fields.map((f) => `${f} acc`),
+    ...(hasF1 ? fields.map((f) => `${f} macro-F1`) : []),
+    ...(hasSlots ? ['slot F1'] : []),
+    hasSlots ? 'sentence acc' : 'all fields right',
+    'p50 / p99 ms (batch 1)',
+    'texts/s',
+    ...(hasChunks ? ['windows/text'] : []),
+    ...(longDocs ? [`p50 ms, ${longDocs.minTokens}-${longDocs.maxTokens}-token texts`] : []),
   ];
+  const out = [`### Systems (same texts, same run; throughput with ${s.callers} concurrent callers)`, '', table(header, s.systems.map(row)), ''];
   if (s.systems.length === 2) {
     const [one, two] = s.systems;
-    const delta = (a: number, b: number) => `${(100 * (a - b)).toFixed(2)} pts`;
+    const delta = (a: number, b: number) => (Number.isFinite(a - b) ? `${(100 * (a - b)).toFixed(2)} pts` : 'n/a');
     out.push(
       `One model vs the two: ${fields.map((f) => `${f} ${delta(one.accuracy[f], two.accuracy[f])}`).join(', ')}` +
         `${one.slots && two.slots ? `, slot F1 ${delta(one.slots.f1, two.slots.f1)}` : ''}, sentence ${delta(one.sentenceAccuracy, two.sentenceAccuracy)}; ` +

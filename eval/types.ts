@@ -1,5 +1,6 @@
 // The shapes an evaluation run produces: what tasks return, what report.ts prints and --json writes.
 import type { ReadOptions } from '../datasets/index.js';
+import type { LongOptions } from '../lib/postprocess/chunks.js';
 import type { ClassScores, CoveragePoint, ReliabilityBin, SpanScores } from './metrics.js';
 
 export interface ModelInfo {
@@ -73,8 +74,14 @@ export interface CompareReport {
 export interface SystemReport {
   name: string;
   dirs: string[];
-  /** Accuracy per sequence field (intent, scenario). */
+  /** Accuracy per sequence field the system answers (intent, scenario; group, category). */
   accuracy: Record<string, number>;
+  /** Macro-F1 per field, over the classes in the gold labels. */
+  macroF1?: Record<string, number>;
+  /** Mean model windows per text (long: 'chunks'; a dual system counts both models' windows). */
+  meanChunks?: number;
+  /** Texts of about 1,000 tokens (20NG), one at a time. */
+  longDocs?: TimingReport['latency'] & { minTokens: number; maxTokens: number };
   /** Slot spans by exact match on whitespace words (seqeval semantics), with per-type scores. */
   slots?: SpanScores & { perType: Record<string, SpanScores> };
   /** Every field right (and, with slots, every span right). */
@@ -126,6 +133,10 @@ export interface TaskContext {
   dataOptions?: ReadOptions;
   /** Evaluate only the first `limit` examples. */
   limit?: number;
+  /** How classify/parse read texts longer than the window (--long, --window, --stride, --aggregate). */
+  long?: LongOptions;
+  /** 20NG: parts of each post to strip (--strip headers,footers,quotes). */
+  strip?: string[];
   /** Single-task model folders to compare --model against (--dual a,b). */
   dual?: string[];
   /** Engine cap on one model run (default: the engine's); 1 makes every result independent of its neighbours. */

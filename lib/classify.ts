@@ -4,9 +4,10 @@ import { invalidOption } from './errors.js';
 import { forTexts } from './inputs.js';
 import { openModel, Pipeline, requireOutput, type LoadOptions, type OpenedModel } from './load.js';
 import { defaultModelDir, labelList } from './model-dir.js';
+import { aggregateLogits, DEFAULT_MAX_CHUNKS, longPlan, type LongOptions } from './postprocess/chunks.js';
 import { decodeSequence, type SequencePrediction } from './postprocess/sequence.js';
 
-export interface ClassifyOptions extends RunOptions {
+export interface ClassifyOptions extends RunOptions, LongOptions {
   /** Keep only the k best scores. */
   topK?: number;
   /** Abstain (label null) below this top score; for multi-label, the per-label cut (default 0.5). */
@@ -15,14 +16,16 @@ export interface ClassifyOptions extends RunOptions {
   multiLabel?: boolean;
   /** Overrides the calibration temperature from config.json (1 disables calibration). */
   temperature?: number;
-  /** Drop tokens past the model's window (default) or reject with InputTooLongError. */
+  /** With `long: 'truncate'` (the default): drop tokens past the window (true) or reject with InputTooLongError. */
   truncate?: boolean;
 }
 
 export interface Classification extends SequencePrediction {
-  /** Tokens the model saw, special tokens included. */
+  /** Tokens read from the text, special tokens counted once (with 'truncate', at most the window). */
   tokens: number;
   truncated: boolean;
+  /** Model windows the answer combines (1 unless `long: 'chunks'` met a text longer than the window). */
+  chunks: number;
   timing: Timing;
 }
 
@@ -45,19 +48,27 @@ export class Classifier extends Pipeline {
   classify(text: string, options?: ClassifyOptions): Promise<Classification>;
   classify(texts: readonly string[], options?: ClassifyOptions): Promise<Classification[]>;
   classify(input: string | readonly string[], options: ClassifyOptions = {}): Promise<Classification | Classification[]> {
-    return forTexts(input, this.engine.maxQueue / 2, async (text) => {
+    return forTexts(input, textsInFlight(this.engine.maxQueue, options), async (text) => {
       checkClassifyOptions(options);
+      const plan = longPlan(options, this.tokenizer.maxTokens, this.tokenizer.specialTokens);
       const truncate = options.truncate ?? true;
-      const encoded = this.pool ? await this.pool.encode(text, truncate) : this.tokenizer.encode(text, truncate);
-      const out = await this.engine.run(encoded.ids, null, options);
-      const prediction = decodeSequence(out.outputs[this.output].data, {
+      // The tokenizer threads (tokenizerThreads) serve the common case, one window cut at the model's limit.
+      const pooled = this.pool && plan.mode === 'truncate' && plan.budget + this.tokenizer.specialTokens === this.tokenizer.maxTokens;
+      const encoded = pooled
+        ? this.tokenizer.oneWindow(await this.pool!.encode(text, truncate))
+        : this.tokenizer.encodeLong(text, plan, truncate);
+      // A text's chunks are queued together, so the batcher can run them in one batch.
+      const outs = await Promise.all(encoded.sequences.map((ids) => this.engine.run(ids, null, options)));
+      const multiLabel = options.multiLabel ?? this.multiLabel;
+      const logits = aggregateLogits(outs.map((o) => o.outputs[this.output].data), encoded.weights, plan.aggregate, multiLabel);
+      const prediction = decodeSequence(logits, {
         labels: this.labels,
-        multiLabel: options.multiLabel ?? this.multiLabel,
+        multiLabel,
         temperature: options.temperature ?? this.temperature,
         topK: options.topK,
         threshold: options.threshold,
       });
-      return { ...prediction, tokens: encoded.ids.length, truncated: encoded.truncated, timing: timingOf([out]) };
+      return { ...prediction, tokens: encoded.tokens, truncated: encoded.truncated, chunks: outs.length, timing: timingOf(outs) };
     });
   }
 
@@ -79,6 +90,12 @@ export function checkClassifyOptions(o: ClassifyOptions): void {
     throw invalidOption('options.temperature', 'a finite number > 0', o.temperature);
   }
   if (o.multiLabel !== undefined && typeof o.multiLabel !== 'boolean') throw invalidOption('options.multiLabel', 'a boolean', o.multiLabel);
+}
+
+/** Texts of an array call in flight at once: half the queue, divided by the most sequences one text may need. */
+export function textsInFlight(maxQueue: number, o: LongOptions): number {
+  const perText = o?.long === 'chunks' ? (Number.isInteger(o.maxChunks) ? o.maxChunks! : DEFAULT_MAX_CHUNKS) : 1;
+  return Math.max(1, maxQueue / 2 / perText);
 }
 
 export function checkTopK(value: unknown): void {

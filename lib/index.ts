@@ -11,6 +11,7 @@ export { defaultModelDir } from './model-dir.js';
 export type { EngineOptions, ExecutionProvider, RunOptions, RunOutput, Timing } from './engine.js';
 export type { LabelScore, SequencePrediction } from './postprocess/sequence.js';
 export type { SlotSpan } from './postprocess/spans.js';
+export type { Aggregation, LongMode, LongOptions } from './postprocess/chunks.js';
 export { softmax, sigmoid } from './postprocess/activations.js';
 export { decodeSpans } from './postprocess/spans.js';
 export * from './errors.js';

@@ -1,13 +1,15 @@
 // Multi-head models: loadParser(dir) -> parse(text | text[]) answers every head (intent, scenario, slots…) from ONE
 // forward pass. The heads are listed in config.json (docs/model-folders.md).
 import { timingOf, type RunOptions, type Timing } from './engine.js';
-import { checkThreshold, checkTopK } from './classify.js';
+import { checkThreshold, checkTopK, textsInFlight } from './classify.js';
 import { ModelLoadError, invalidOption } from './errors.js';
 import { forTexts } from './inputs.js';
 import { openModel, Pipeline, requireOutput, type LoadOptions, type OpenedModel } from './load.js';
 import { labelList } from './model-dir.js';
+import { aggregateLogits, longPlan, ownedWordAnswers, type LongOptions, type LongPlan } from './postprocess/chunks.js';
 import { decodeSequence, type SequencePrediction } from './postprocess/sequence.js';
 import { decodeSpans, wordTags, type SlotSpan } from './postprocess/spans.js';
+import type { WordEncoding } from './tokenize.js';
 
 /** Head name -> kind, e.g. `{ intent: 'sequence'; slots: 'token' }`, to type what parse returns. */
 export type HeadKinds = Record<string, 'sequence' | 'token'>;
@@ -16,6 +18,8 @@ export interface ParseMeta {
   tokens: number;
   /** True when words past the model's window were dropped (one pass answers every head). */
   truncated: boolean;
+  /** Model windows the answer combines (1 unless `long: 'chunks'` met a text longer than the window). */
+  chunks: number;
   timing: Timing;
 }
 
@@ -23,7 +27,11 @@ export type ParseResult<H extends HeadKinds = HeadKinds> = {
   [K in keyof H]: H[K] extends 'token' ? SlotSpan[] : SequencePrediction;
 } & { meta: ParseMeta };
 
-export interface ParseOptions extends RunOptions {
+/**
+ * `long: 'chunks'` combines sequence heads over the windows (`aggregate`) and tags each word from the window that
+ * owns it (overlaps split at the middle). 'head-tail' drops the middle of a text, so token heads reject it.
+ */
+export interface ParseOptions extends RunOptions, LongOptions {
   /** Abstain threshold for sequence heads: one for all, or per head name. */
   threshold?: number | Record<string, number>;
   topK?: number;
@@ -51,30 +59,43 @@ export class Parser<H extends HeadKinds = HeadKinds> extends Pipeline {
   parse(text: string, options?: ParseOptions): Promise<ParseResult<H>>;
   parse(texts: readonly string[], options?: ParseOptions): Promise<ParseResult<H>[]>;
   parse(input: string | readonly string[], options: ParseOptions = {}): Promise<ParseResult<H> | ParseResult<H>[]> {
-    return forTexts(input, this.engine.maxQueue / 2, async (text) => {
+    return forTexts(input, textsInFlight(this.engine.maxQueue, options), async (text) => {
       checkTopK(options.topK);
       const thresholds = this.thresholds(options);
+      const plan = longPlan(options, this.tokenizer.maxTokens, this.tokenizer.specialTokens);
       // Token heads need each token's word; sequence-only models take the plain (faster) encoding.
-      const words = this.needsWords ? this.tokenizer.encodeWords(text, 'first') : null;
-      const plain = words ? null : this.tokenizer.encode(text);
-      const ids = words ? words.windows[0].ids : plain!.ids;
-      const out = await this.engine.run(ids, null, options);
+      const words = this.needsWords ? this.encodeWords(text, plan) : null;
+      const plain = words ? null : this.tokenizer.encodeLong(text, plan);
+      const sequences = words ? words.windows.map((w) => w.ids) : plain!.sequences;
+      const weights = words ? (words.weights ?? [1]) : plain!.weights;
+      // A text's windows are queued together, so the batcher can run them in one batch.
+      const outs = await Promise.all(sequences.map((ids) => this.engine.run(ids, null, options)));
       const result: Record<string, unknown> = {
-        meta: { tokens: ids.length, truncated: words ? words.truncated : plain!.truncated, timing: timingOf([out]) },
+        meta: { tokens: words ? words.tokens : plain!.tokens, truncated: words ? words.truncated : plain!.truncated, chunks: outs.length, timing: timingOf(outs) },
       };
       for (const head of this.heads) {
-        const logits = out.outputs[head.output].data;
+        const logits = outs.map((o) => o.outputs[head.output].data);
         if (head.kind === 'sequence') {
           const { labels, multiLabel, temperature } = head;
-          result[head.name] = decodeSequence(logits, { labels, multiLabel, temperature, topK: options.topK, threshold: thresholds[head.name] });
+          const z = aggregateLogits(logits, weights, plan.aggregate, multiLabel);
+          result[head.name] = decodeSequence(z, { labels, multiLabel, temperature, topK: options.topK, threshold: thresholds[head.name] });
         } else {
-          const window = words!.windows[0];
-          const tags = wordTags(logits, head.labels.length, window.firstTokens, head.labels);
-          result[head.name] = decodeSpans(text, words!.words.slice(0, window.firstTokens.length), tags);
+          const { windows, owners } = words!;
+          const perWindow = windows.map((w, k) => wordTags(logits[k], head.labels.length, w.firstTokens, head.labels));
+          const tags = ownedWordAnswers(perWindow, windows.map((w) => w.firstWord), owners!);
+          result[head.name] = decodeSpans(text, words!.words.slice(0, tags.length), tags);
         }
       }
       return result as ParseResult<H>;
     });
+  }
+
+  /** Words and windows for token heads; with one window (truncate), every word it holds is its own. */
+  private encodeWords(text: string, plan: LongPlan): WordEncoding {
+    if (plan.mode === 'head-tail') throw invalidOption('options.long', "'truncate' or 'chunks' (token heads tag every word; head-tail drops the middle)", plan.mode);
+    if (plan.mode === 'chunks') return this.tokenizer.encodeWordChunks(text, plan);
+    const encoded = this.tokenizer.encodeWords(text, 'first', plan.budget);
+    return { ...encoded, owners: encoded.words.map((_, w) => (w < encoded.windows[0].firstTokens.length ? 0 : -1)) };
   }
 
   private thresholds(options: ParseOptions): Record<string, number | undefined> {

@@ -5,6 +5,7 @@ import type { ModelDir } from './model-dir.js';
 import { splitWords, type Word } from './words.js';
 
 export type { Word } from './words.js';
+import { headTail, newPerWindow, tokenChunks, wordChunks, wordOwners, type LongPlan } from './postprocess/chunks.js';
 
 export interface Encoded {
   ids: Int32Array;
@@ -25,7 +26,23 @@ export interface WordWindow {
 export interface WordEncoding {
   words: Word[];
   windows: WordWindow[];
-  /** True when words past the first window were dropped (`windows: 'first'`). */
+  /** True when words past the first window were dropped (`windows: 'first'`, or past `maxChunks`). */
+  truncated: boolean;
+  /** The tokens of the words read, plus one set of special tokens. */
+  tokens: number;
+  /** Per window, the tokens it adds to the previous one: the 'weighted' aggregation's weights. */
+  weights?: number[];
+  /** For overlapping windows (`encodeWordChunks`): the window whose tags each word takes (-1: dropped). */
+  owners?: number[];
+}
+
+/** A text as the model runs it: one sequence, or several (head-tail is one sequence; chunks are several). */
+export interface LongEncoding {
+  sequences: Int32Array[];
+  /** Per sequence, the text tokens it adds to the previous one (each token counted once): 'weighted' uses them. */
+  weights: number[];
+  /** The text's tokens plus one set of special tokens. */
+  tokens: number;
   truncated: boolean;
 }
 
@@ -61,20 +78,24 @@ export class TextTokenizer {
     this.suffix = full.slice(at + bare.length);
   }
 
+  /** Special tokens around each window ([CLS] and [SEP] for BERT). */
+  get specialTokens(): number {
+    return this.prefix.length + this.suffix.length;
+  }
+
   /**
    * Encodes word by word so every token knows the word (and so the character span) it came from — the JS
    * tokenizer returns no offsets. Splitting on whitespace first gives the same pieces as encoding the whole text,
    * since WordPiece pre-tokenizers split on whitespace too. Words past the window go to further windows
    * (`'all'`) or are dropped (`'first'`).
    */
-  encodeWords(text: string, windows: 'all' | 'first'): WordEncoding {
+  encodeWords(text: string, windows: 'all' | 'first', budget = this.maxTokens - this.specialTokens): WordEncoding {
     const words = splitWords(text);
-    const budget = this.maxTokens - this.prefix.length - this.suffix.length;
-    const result: WordEncoding = { words, windows: [], truncated: false };
+    const result: WordEncoding = { words, windows: [], truncated: false, tokens: this.specialTokens };
     let pieces: number[] = [];
     let window: WordWindow = { ids: new Int32Array(0), firstWord: 0, firstTokens: [] };
     const close = () => {
-      window.ids = Int32Array.from([...this.prefix, ...pieces, ...this.suffix]);
+      window.ids = this.wrap(pieces);
       result.windows.push(window);
     };
     for (let w = 0; w < words.length; w++) {
@@ -90,14 +111,63 @@ export class TextTokenizer {
       }
       window.firstTokens.push(ids.length > 0 ? this.prefix.length + pieces.length : -1);
       pieces.push(...ids);
+      result.tokens += ids.length;
     }
     close();
     return result;
   }
 
+  /**
+   * Overlapping windows of whole words for token heads ('chunks'): each word's tokens once, windows planned by
+   * `wordChunks`, and for every word the window that answers for it (`wordOwners`: overlaps split at the middle).
+   */
+  encodeWordChunks(text: string, plan: LongPlan): WordEncoding {
+    const words = splitWords(text);
+    const ids = words.map((w) => this.tokenizer.encode(text.slice(w.start, w.end), { add_special_tokens: false }).ids.slice(0, plan.budget) as number[]);
+    const { ranges, truncated } = wordChunks(ids.map((x) => x.length), plan);
+    const windows = ranges.map(({ start, end }) => {
+      const firstTokens: number[] = [];
+      const pieces: number[] = [];
+      for (let w = start; w < end; w++) {
+        firstTokens.push(ids[w].length > 0 ? this.prefix.length + pieces.length : -1);
+        pieces.push(...ids[w]);
+      }
+      return { ids: this.wrap(pieces), firstWord: start, firstTokens };
+    });
+    const count = (from: number, to: number) => ids.slice(from, to).reduce((n, x) => n + x.length, 0);
+    const weights = newPerWindow(ranges).map((r) => count(r.start, r.end));
+    return { words, windows, truncated, tokens: count(0, ranges.at(-1)!.end) + this.specialTokens, weights, owners: wordOwners(ranges, words.length) };
+  }
+
+  /**
+   * A text as `plan` reads it: 'truncate' is `encode` (one sequence, the head); 'head-tail' keeps the first quarter
+   * and the last three quarters of the window's text tokens; 'chunks' cuts every token into overlapping windows.
+   */
+  /** A single-window encoding (truncate mode) in the shape encodeLong returns. */
+  oneWindow(enc: { ids: Int32Array; truncated: boolean }): LongEncoding {
+    return { sequences: [enc.ids], weights: [enc.ids.length - this.specialTokens], tokens: enc.ids.length, truncated: enc.truncated };
+  }
+
+  encodeLong(text: string, plan: LongPlan, truncate = true): LongEncoding {
+    if (plan.mode === 'truncate') return this.oneWindow(this.encode(text, truncate, plan.budget + this.specialTokens));
+    // Chunks past maxChunks are dropped anyway: do not tokenize megabytes to throw them away.
+    const needed = plan.mode === 'chunks' ? plan.maxChunks * plan.stride + plan.budget : Infinity;
+    const kept = text.length > needed * CHARS_PER_TOKEN_GUESS ? cutAtSpace(text, needed * CHARS_PER_TOKEN_GUESS) : text;
+    const ids: number[] = this.tokenizer.encode(kept, { add_special_tokens: false }).ids;
+    const cut = plan.mode === 'chunks' ? tokenChunks(ids.length, plan) : { ranges: headTail(ids.length, plan.budget), truncated: ids.length > plan.budget };
+    const parts = cut.ranges.map((r) => ids.slice(r.start, r.end));
+    const sequences = plan.mode === 'chunks' ? parts.map((p) => this.wrap(p)) : [this.wrap(parts.flat())];
+    const truncated = cut.truncated || kept.length < text.length;
+    const weights = plan.mode === 'chunks' ? newPerWindow(cut.ranges).map((r) => r.end - r.start) : [sequences[0].length - this.specialTokens];
+    return { sequences, weights, tokens: ids.length + this.specialTokens, truncated };
+  }
+
+  private wrap(pieces: readonly number[]): Int32Array {
+    return Int32Array.from([...this.prefix, ...pieces, ...this.suffix]);
+  }
+
   /** Encodes with the model's special tokens; over-long texts keep their head and the closing special tokens. */
-  encode(text: string, truncate = true): Encoded {
-    const limit = this.maxTokens;
+  encode(text: string, truncate = true, limit = this.maxTokens): Encoded {
     let prefix = text.length > limit * CHARS_PER_TOKEN_GUESS ? cutAtSpace(text, limit * CHARS_PER_TOKEN_GUESS) : text;
     let enc = this.tokenizer.encode(prefix);
     while (enc.ids.length <= limit && prefix.length < text.length) {

@@ -5,9 +5,10 @@ import { EvalError } from '../data.js';
 import type { EvalTask } from '../types.js';
 import { custom } from './custom.js';
 import { massive, snips } from './intent-slots.js';
+import { newsgroups } from './newsgroups.js';
 import { sst2 } from './sst2.js';
 
-export const TASKS: Readonly<Record<string, EvalTask>> = { sst2, snips, massive, custom };
+export const TASKS: Readonly<Record<string, EvalTask>> = { sst2, snips, massive, custom, [newsgroups.name]: newsgroups };
 
 export function findTask(name: string): EvalTask {
   const task = Object.hasOwn(TASKS, name) ? TASKS[name] : undefined;

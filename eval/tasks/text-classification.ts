@@ -1,5 +1,6 @@
 // The shared runner for text classification (SST-2, intents, topics, and multi-label data): a task supplies its
 // labels and a reader; this loads the classifier and runs it the way users do, through classify().
+import { textsInFlight } from '../../lib/classify.js';
 import { loadClassifier, type Classification, type Classifier } from '../../lib/index.js';
 import { classificationMetrics, mapLabels, multiLabelMetrics } from '../classification.js';
 import { EvalError, sha256File, taskDataDir } from '../data.js';
@@ -99,11 +100,12 @@ const WARMUP_TEXTS = 16;
 
 /** Warm-up, batch-1 latency over the first texts, then every text at once with the model's temperature and with 1. */
 async function runPasses(clf: Classifier, texts: string[], ctx: TaskContext) {
-  const inFlight = Math.max(1, clf.engine.maxQueue / 2);
+  const inFlight = textsInFlight(clf.engine.maxQueue, ctx.long ?? {});
   const timed = texts.slice(0, ctx.latencyTexts);
-  await runSequential(texts.slice(0, WARMUP_TEXTS), (t) => clf.classify(t), () => {});
-  const latencyMs = await runSequential(timed, (t) => clf.classify(t), progress('latency, batch 1', timed.length, ctx.log));
-  const after = await runAll(texts, (t) => clf.classify(t), inFlight, progress('all texts at once', texts.length, ctx.log));
-  const before = await runAll(texts, (t) => clf.classify(t, { temperature: 1 }), inFlight, progress('again at temperature 1', texts.length, ctx.log));
+  const long = ctx.long ?? {};
+  await runSequential(texts.slice(0, WARMUP_TEXTS), (t) => clf.classify(t, long), () => {});
+  const latencyMs = await runSequential(timed, (t) => clf.classify(t, long), progress('latency, batch 1', timed.length, ctx.log));
+  const after = await runAll(texts, (t) => clf.classify(t, long), inFlight, progress('all texts at once', texts.length, ctx.log));
+  const before = await runAll(texts, (t) => clf.classify(t, { ...long, temperature: 1 }), inFlight, progress('again at temperature 1', texts.length, ctx.log));
   return { latencyMs, after: after.results, before: before.results, seconds: after.seconds };
 }
