@@ -2,18 +2,15 @@
 import { Tokenizer } from '@huggingface/tokenizers';
 import { InputTooLongError, ModelLoadError } from './errors.js';
 import type { ModelDir } from './model-dir.js';
+import { splitWords, type Word } from './words.js';
+
+export type { Word } from './words.js';
 
 export interface Encoded {
   ids: Int32Array;
   tokens: string[];
   /** True when tokens past the model's window were dropped. */
   truncated: boolean;
-}
-
-/** A whitespace-separated word of the ORIGINAL text: [start, end) in UTF-16 code units. */
-export interface Word {
-  start: number;
-  end: number;
 }
 
 /** One model window over consecutive words, for token-level heads. */
@@ -71,8 +68,7 @@ export class TextTokenizer {
    * (`'all'`) or are dropped (`'first'`).
    */
   encodeWords(text: string, windows: 'all' | 'first'): WordEncoding {
-    const words: Word[] = [];
-    for (const m of text.matchAll(/\S+/g)) words.push({ start: m.index, end: m.index + m[0].length });
+    const words = splitWords(text);
     const budget = this.maxTokens - this.prefix.length - this.suffix.length;
     const result: WordEncoding = { words, windows: [], truncated: false };
     let pieces: number[] = [];

@@ -1,0 +1,7 @@
+// Training and evaluation data in every supported format, read into one in-memory shape (see docs/data-formats.md).
+export * from './types.js';
+export { readDataset } from './read.js';
+export { checkCompatible, requireTrainable, splitDataset } from './split.js';
+export { bioLabels, bioToSpans, spansToChunks, type Chunk } from './bio.js';
+export { parseAnnotations } from './rasa.js';
+export { checkSpans } from './build.js';
