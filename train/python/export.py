@@ -5,6 +5,7 @@ The static model is the default model.onnx: its answers do not depend on batch-m
 only where static loses more than 0.3 points against fp32 on dev (the manifest says which and why).
 """
 import json
+import re
 import shutil
 import time
 
@@ -126,13 +127,15 @@ def config_json(cfg, heads, outputs, T, name):
     """config.json as docs/model-folders.md describes: single head -> top-level id2label (+ temperature);
     several -> `heads`."""
     c = cfg.to_dict()
+    arch = re.sub(r"(Model|For\w+)$", "", (c.get("architectures") or ["Model"])[0])
     for k in ("id2label", "label2id", "problem_type", "_attn_implementation", "_attn_implementation_autoset",
               "architectures", "transformers_version", "dtype", "torch_dtype"):
         c.pop(k, None)
     if len(heads) == 1:
         h = heads[0]
         id2label = {str(i): label for i, label in enumerate(h["labels"])}
-        c |= {"id2label": id2label, "label2id": {label: int(i) for i, label in id2label.items()}}
+        c |= {"id2label": id2label, "label2id": {label: int(i) for i, label in id2label.items()},
+              "architectures": [f"{arch}For{'Token' if is_token(h) else 'Sequence'}Classification"]}
         if not is_token(h):
             c |= {"problem_type": h.get("problem_type", "single_label_classification"), "temperature": round(T[h["name"]], 6)}
     else:

@@ -198,8 +198,18 @@ def trained(run, a):
     return None if more_time else s
 
 
+def quiet():
+    """The exporter's tracer notes and the quantizer's pre-processing advice are expected: keep the log readable."""
+    import logging
+    import warnings
+    logging.getLogger().setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
+    warnings.filterwarnings("ignore", message=".*aten::index.*")
+
+
 def main():
     a = parse_args()
+    quiet()
     work, staging = Path(a.work).resolve(), Path(a.out).resolve()
     torch.set_num_threads(a.threads)
     schema = load_schema(work)
