@@ -5,10 +5,11 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadClassifier, loadParser } from '../lib/index.js';
 import { checkBatchIndependence } from '../train/batch-check.js';
 import { main } from '../train/cli.js';
+import { parseTrainArgs } from '../train/options.js';
 import { checkPythonEnv, findPython } from '../train/python-env.js';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -169,6 +170,23 @@ kill -9 $pid; wait $pid
   });
 });
 
-afterAll(() => {
-  // tmp holds only this run's tiny folders; the OS cleans its temp dir, and keeping them helps debugging a failure.
+describe('train options', () => {
+  it('reads a recipe: paths relative to the repo root, command-line flags win, unknown keys refused', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'train-recipe-'));
+    const recipe = path.join(dir, 'r.json');
+    writeFileSync(recipe, JSON.stringify({ description: 'x', data: '../shared/data/sst2/train.tsv', epochs: 2, lr: 8e-5, 'dev-size': 2000 }));
+    const o = parseTrainArgs(['--recipe', recipe, '--epochs', '1', '--out', 'out-here'], root);
+    if (o === 'help') throw new Error('unexpected help');
+    expect(o.data).toBe(path.resolve(root, '../shared/data/sst2/train.tsv'));
+    expect(o.out).toBe(path.resolve('out-here'));
+    expect(o.devSize).toBe(2000);
+    expect(o.pythonArgs).toEqual(['--epochs', '1', '--lr', '0.00008']);
+    writeFileSync(recipe, JSON.stringify({ data: 'x.csv', epoch: 2 }));
+    expect(() => parseTrainArgs(['--recipe', recipe], root)).toThrow(/unknown flag\(s\) epoch/);
+    expect(() => parseTrainArgs(['--out', 'x'], root)).toThrow(/--data FILE is required/);
+    for (const name of ['sst2', 'snips-joint', 'massive-consolidated']) {
+      const r = parseTrainArgs(['--recipe', path.join(root, 'recipes', `${name}.json`)], root);
+      expect(r === 'help' ? '' : path.relative(root, r.out)).toMatch(/^models\//);
+    }
+  });
 });

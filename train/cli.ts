@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { DataError } from '../datasets/index.js';
 import { repoRoot } from '../eval/data.js';
 import { checkBatchIndependence } from './batch-check.js';
-import { parseTrainArgs, UsageError, USAGE, type TrainOptions } from './options.js';
+import { isPathFlag, parseTrainArgs, UsageError, USAGE, type TrainOptions } from './options.js';
 import { checkPythonEnv, findPython } from './python-env.js';
 import { INTERRUPTED, runTrainer } from './run-trainer.js';
 import { prepareData, writeCanonical, type Prepared } from './work-data.js';
@@ -61,7 +61,7 @@ export async function main(argv: string[]): Promise<number> {
   writeCanonical(work, data);
   const heads = data.heads.map((h) => `${h.name} (${h.kind}${h.problemType === 'multi_label_classification' ? ', multi-label' : ''}, ${h.labels.length} labels)`);
   say(`heads: ${heads.join(', ')}; ${data.split.source === 'seeded' ? `seeded split (seed ${data.split.seed}) of ${path.basename(o.data)}` : 'dev/test files'}: ` +
-    `train ${data.split.sizes.train}, dev ${data.split.sizes.dev}, test ${data.split.sizes.test}; work folder ${path.relative(process.cwd(), work)}`);
+    `train ${data.split.sizes.train}, dev ${data.split.sizes.dev}, test ${data.split.sizes.test}; work folder ${shown(work)}`);
 
   // 3. The trainer fills a staging folder beside --out; a leftover one from a killed run is discarded first.
   const staging = path.join(path.dirname(out), `.${path.basename(out)}.staging`);
@@ -97,8 +97,14 @@ export async function main(argv: string[]): Promise<number> {
   if (existsSync(out)) renameSync(out, old);
   renameSync(staging, out);
   rmSync(old, { recursive: true, force: true });
-  say(`wrote ${out} in ${((Date.now() - began) / 60000).toFixed(1)} min`);
+  say(`wrote ${shown(out)} in ${((Date.now() - began) / 60000).toFixed(1)} min`);
   return 0;
+}
+
+/** A path as typed relative to the current folder when inside it, else absolute. */
+function shown(p: string): string {
+  const rel = path.relative(process.cwd(), p);
+  return rel && !rel.startsWith('..') ? rel : p;
 }
 
 /** Up to n texts, spread over the list (deterministic). */
@@ -115,7 +121,7 @@ function manifest(o: TrainOptions, root: string, out: string, data: Prepared, py
     created: new Date().toISOString(),
     command: `npm run train -- ${process.argv.slice(2).join(' ')}`,
     recipe: o.recipe ?? null,
-    options: o.resolved,
+    options: Object.fromEntries(Object.entries(o.resolved).map(([k, v]) => [k, isPathFlag(k) ? rel(String(v)) : v])),
     data: data.files.map(({ role, dataset: d }) => ({ role, file: rel(d.file), format: d.format, sha256: d.sha256, rows: d.examples.length })),
     split: data.split.source === 'seeded'
       ? { source: `seeded split of the data file by unique text (no text in two parts)`, seed: data.split.seed, dev: o.devSize, test: o.test ? 0 : o.testSize, sizes: data.split.sizes }

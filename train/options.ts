@@ -12,7 +12,8 @@ export type Task = (typeof TASKS)[number];
 export const PYTHON_FLAGS = ['base', 'epochs', 'lr', 'batch-size', 'max-length', 'warmup', 'weight-decay', 'seed', 'threads',
   'patience', 'evals-per-epoch', 'eval-every', 'max-minutes', 'max-steps', 'ckpt-minutes', 'kd-alpha', 'kd-temp',
   'calib-size', 'latency-n', 'teacher-targets', 'write-targets'] as const;
-const PATH_FLAGS = ['data', 'dev', 'test', 'out', 'work', 'teacher-targets', 'write-targets'] as const;
+const PATH_FLAGS: readonly string[] = ['data', 'dev', 'test', 'out', 'work', 'teacher-targets', 'write-targets'];
+export const isPathFlag = (flag: string) => PATH_FLAGS.includes(flag);
 
 export const USAGE = `npm run train -- --data FILE [options]      (or --recipe recipes/NAME.json)
 
@@ -31,7 +32,8 @@ Model:
   --base B               minilm (default) | mpnet | a local Hugging Face folder
   --out DIR              the model folder to write (default models/<data file name>); replaced atomically
   --epochs N --lr X --batch-size N --max-length N --warmup F --weight-decay X --seed N --patience N
-  --evals-per-epoch N --eval-every N --max-steps N --threads N (torch threads, default 2)
+  --evals-per-epoch N --eval-every N --max-steps N --threads N (torch threads, default 1)
+                         --epochs default: about 200 steps (3 to 100 epochs)
   --max-minutes N        training budget over all resumes; the best checkpoint so far is exported
   --teacher-targets F    distil from a teacher's stored logits (.npz); --kd-alpha X --kd-temp T
   --write-targets F      also write this model's logits on the training texts (.npz, float16) for a student
@@ -87,8 +89,8 @@ export function parseTrainArgs(argv: string[], root: string): TrainOptions | 'he
   const recipe = recipeFile ? readRecipe(path.resolve(recipeFile)) : {};
   const flags: Record<string, string | boolean> = {};
   // Recipe paths are relative to the repo root; command-line paths to the current directory.
-  for (const [k, v] of Object.entries(recipe)) flags[k] = (PATH_FLAGS as readonly string[]).includes(k) ? path.resolve(root, String(v)) : typeof v === "boolean" ? v : String(v);
-  for (const [k, v] of Object.entries(cli)) if (v !== undefined && k !== 'recipe') flags[k] = (PATH_FLAGS as readonly string[]).includes(k) ? path.resolve(String(v)) : v;
+  for (const [k, v] of Object.entries(recipe)) flags[k] = isPathFlag(k) ? path.resolve(root, String(v)) : typeof v === 'boolean' ? v : String(v);
+  for (const [k, v] of Object.entries(cli)) if (v !== undefined && k !== 'recipe') flags[k] = isPathFlag(k) ? path.resolve(String(v)) : v;
 
   const str = (k: string) => (flags[k] === undefined ? undefined : String(flags[k]));
   const num = (k: string, def: number) => {

@@ -13,6 +13,8 @@ import torch.nn as nn
 from transformers import BertConfig, BertModel
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "train" / "python"))
+from data import encode_words  # noqa: E402,F401  (the trainer's word-wise encoding = lib/tokenize.ts encodeWords)
+from metrics import spans, word_tags  # noqa: E402,F401  (re-exported)
 from prep import ece, log, minilm_dir as base_dir, nll, sha256  # noqa: E402,F401  (re-exported)
 
 REPO = Path(__file__).resolve().parents[2]
@@ -64,21 +66,6 @@ def label_lists(task):
         types = sorted({t[2:] for t in seen if t != "O"})
         labels["slots"] = ["O"] + [f"{p}-{t}" for t in types for p in "BI" if f"{p}-{t}" in seen]
     return labels
-
-
-def encode_words(tok, words, max_len):
-    """Mirror of lib/tokenize.ts encodeWords(..., 'first'): each word tokenised alone (no specials), pieces
-    concatenated inside [CLS] ... [SEP]; a word that does not fit ends the window. Returns (ids, first) where
-    first[w] = position of word w's first sub-token, -1 if it has none; len(first) = words kept."""
-    budget = max_len - 2
-    pieces, first = [], []
-    for w in words:
-        ids = tok(w, add_special_tokens=False)["input_ids"][:budget]
-        if len(pieces) + len(ids) > budget:
-            break
-        first.append(1 + len(pieces) if ids else -1)
-        pieces += ids
-    return [tok.cls_token_id] + pieces + [tok.sep_token_id], first
 
 
 def encode_rows(tok, rows, heads, labels, max_len):
@@ -140,25 +127,6 @@ class MultiHead(nn.Module):
 
 
 # ---- metrics (numpy, word level) ----
-
-def spans(tags):
-    """Chunks as seqeval's default (conlleval) mode reads IOB2, same as lib/postprocess/spans.ts: B-X opens, I-X
-    continues an open X (else opens one), O or a type change closes."""
-    out, start, typ = [], None, None
-    for i, t in enumerate(list(tags) + ["O"]):
-        p, ty = (t[:1], t[2:]) if t[1:2] == "-" and t[:1] in "BI" else ("O", "")
-        if start is not None and (p != "I" or ty != typ):
-            out.append((typ, start, i - 1))
-            start = None
-        if p in "BI" and start is None:
-            start, typ = i, ty
-    return out
-
-
-def word_tags(logits, first, labels):
-    """Word tag = argmax at the word's first sub-token; words without tokens (or cut by the window) are O."""
-    return [labels[int(logits[p].argmax())] if p >= 0 else "O" for p in first]
-
 
 def metrics(rows, heads, labels, preds, seq_logits=None):
     """preds[h]: list of predicted labels (sequence) or word-tag lists (token). Returns accuracy per sequence head,

