@@ -95,6 +95,9 @@ def better(m, best):
     return best is None or (m["score"], -m["loss"]) > (best["score"], -best["loss"])
 
 
+MIN_DEV_FOR_SELECTION = 50  # below this, dev scores are noise: train to the end, keep the last checkpoint
+
+
 def train(a, heads, tok, bdir, rows, enc, dev_rows, dev_enc, run):
     """The training loop; returns the summary (also written to run/summary.json)."""
     (run / "ckpt").mkdir(parents=True, exist_ok=True)
@@ -129,11 +132,15 @@ def train(a, heads, tok, bdir, rows, enc, dev_rows, dev_enc, run):
     say(f"train rows {len(train_rows)}, dev {len(dev_rows)}, steps/epoch {steps_per_epoch}, total {total}, "
         f"labels {({h['name']: len(h['labels']) for h in heads})}")
 
+    select = len(dev_rows) >= MIN_DEV_FOR_SELECTION
+    if not select:
+        say(f"dev has {len(dev_rows)} rows (< {MIN_DEV_FOR_SELECTION}): no early stopping, the last checkpoint is kept")
+
     def do_eval():
         m = dev_eval(model, heads, dev_rows, dev_enc, tok.pad_token_id) | {"step": state["step"]}
         state["history"].append(m)
         best = state["best"]
-        if better(m, best):
+        if better(m, best) or not select:
             state["best"], state["evals_since_best"] = m, 0
             b = run / "best"
             b.mkdir(exist_ok=True)
@@ -173,7 +180,7 @@ def train(a, heads, tok, bdir, rows, enc, dev_rows, dev_enc, run):
             if step % eval_every == 0 or step == total:
                 do_eval()
                 # Not in the first third: on small dev sets the early evaluations are mostly noise.
-                if a.patience and state["evals_since_best"] >= a.patience and step >= total / 3:
+                if select and a.patience and state["evals_since_best"] >= a.patience and step >= total / 3:
                     stop = f"early stop: {a.patience} evaluations without a better dev score"
             if budget and state["train_seconds"] >= budget and not stop and step < total:
                 if state["history"][-1:] and state["history"][-1]["step"] != step:
@@ -194,6 +201,7 @@ def train(a, heads, tok, bdir, rows, enc, dev_rows, dev_enc, run):
     summary = {"steps": state["step"], "total_steps": total, "steps_per_epoch": steps_per_epoch,
                "train_examples": int(len(train_rows)), "dev_examples": len(dev_rows),
                "train_seconds": round(state["train_seconds"], 1), "stopped": stop, "budget_minutes": a.max_minutes,
+               "kept_checkpoint": "best dev score" if select else f"last checkpoint (dev < {MIN_DEV_FOR_SELECTION} rows)",
                "best": state["best"], "history": state["history"], "teacher_coverage": teacher.coverage if teacher else None}
     json.dump(summary, open(run / "summary.json", "w"), indent=1)
     say(f"training done: best dev {state['best']}; {state['train_seconds'] / 60:.1f} min")
@@ -264,8 +272,8 @@ def main():
                      "selection": "best dev score = mean of head metrics (accuracy / micro-F1 / span F1) + sentence "
                                   "accuracy when there are several heads",
                      "best_step": meta["dev"]["step"], "best_dev_torch": meta["dev"],
-                     **{k: summary[k] for k in ("steps", "total_steps", "train_examples", "train_seconds", "stopped",
-                                                "teacher_coverage")},
+                     **{k: summary.get(k) for k in ("steps", "total_steps", "train_examples", "train_seconds", "stopped",
+                                                    "kept_checkpoint", "teacher_coverage")},
                      "torch_threads": targs["threads"], "torch": torch.__version__, "python": platform.python_version()},
         **part,
     }
