@@ -92,7 +92,7 @@ def dev_eval(model, heads, rows, enc, pad_id):
 
 def better(m, best):
     """Dev score first; the dev loss breaks ties (small dev sets saturate their accuracy early)."""
-    return best is None or (m["score"], -m["loss"]) > (best["score"], -best["loss"])
+    return best is None or (m["score"], -m["loss"]) > (best["score"], -best.get("loss", float("inf")))
 
 
 MIN_DEV_FOR_SELECTION = 50  # below this, dev scores are noise: train to the end, keep the last checkpoint
