@@ -241,4 +241,4 @@ def export(a, best, heads, tok, splits, train_rows, train_enc, work, staging):
         "metrics": {"runtime": f"Python onnxruntime {ort.__version__}, CPU, {a.threads} threads; fp32 and static int8 in "
                                "length-sorted batches of 64, dynamic int8 at batch 1",
                     **metrics},
-    }, L
+    }

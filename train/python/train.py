@@ -22,7 +22,7 @@ from transformers import AutoConfig, AutoTokenizer, get_linear_schedule_with_war
 
 import bases
 from data import collate, encode_rows, is_token, load_rows, load_schema
-from export import export
+from export import Runner, export, output_names
 from metrics import evaluate, predict
 from model import MultiHead, loss_fn
 from prep import (adamw, add_training_args, interrupt_flag, length_grouped_batches, load_checkpoint, log,
@@ -253,7 +253,7 @@ def main():
     summary = trained(run, a) or train(a, heads, tok, bdir, rows, enc, *splits["dev"], run)
     best = run / "best"
     staging.mkdir(parents=True, exist_ok=True)
-    part, logits = export(a, best, heads, tok, splits, rows, enc, work, staging)
+    part = export(a, best, heads, tok, splits, rows, enc, work, staging)
     meta = json.load(open(best / "meta.json"))
     targs = meta["args"]
     manifest = {
@@ -287,7 +287,6 @@ def main():
 
 
 def fp32_logits(work, heads, tok, enc, a):
-    from export import Runner, output_names
     names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in tok.model_input_names]
     return Runner(work / "model_fp32.onnx", output_names(heads), names, a.threads).run(enc["ids"], tok.pad_token_id)
 
