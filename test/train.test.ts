@@ -36,7 +36,9 @@ const INTENTS: Record<string, string[]> = {
 };
 const csvRows = Object.entries(INTENTS).flatMap(([label, texts]) => texts.map((t) => `"${t}",${label}`));
 
-describe.skipIf(skip)(`npm run train${reason}`, () => {
+// Each case runs Python (import torch, train, export three ONNX files): on a loaded 2-core machine that can take a
+// minute or two, so the cases get more than the suite's default 120 s.
+describe.skipIf(skip)(`npm run train${reason}`, { timeout: 300_000 }, () => {
   beforeAll(() => {
     if (!env.ok) throw new Error(`CI is set but the trainer's Python is not usable:\n${env.message}`);
     tmp = mkdtempSync(path.join(os.tmpdir(), 'train-test-'));

@@ -83,7 +83,7 @@ export async function main(argv: string[]): Promise<number> {
   const py = JSON.parse(readFileSync(manifestFile, 'utf8')) as { export: { model_onnx: string } };
   say(`batch independence (${py.export.model_onnx} int8, ${check.texts} ${data.parts.test ? 'test' : 'dev'} texts one by one vs all at once, ` +
     `mean batch ${check.meanBatchSize.toFixed(1)}): same labels ${check.sameLabels}/${check.texts}, max score difference ${check.maxScoreDiff.toExponential(1)} ` +
-    `-> ${check.passed ? 'passed' : 'FAILED'}`);
+    `-> ${check.passed ? 'passed' : py.export.model_onnx === 'static' ? 'FAILED' : 'failed, as dynamic int8 may'}`);
   writeFileSync(manifestFile, `${JSON.stringify(manifest(o, root, out, data, py, check, began), null, 2)}\n`);
   if (!check.passed && py.export.model_onnx === 'static') {
     rmSync(staging, { recursive: true, force: true });
