@@ -27,6 +27,8 @@ const file = (name: string, text: string) => {
   writeFileSync(f, text);
   return f;
 };
+/** Train into tmp: the CLI's default work folder is models/.work/ in the repo. */
+const run = (name: string, args: string[]) => main([...args, '--out', path.join(tmp, name), '--work', path.join(tmp, `w-${name}`)]);
 const manifestOf = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
 
 const INTENTS: Record<string, string[]> = {
@@ -51,7 +53,7 @@ describe.skipIf(skip)(`npm run train${reason}`, { timeout: 300_000 }, () => {
   it('classifies from a CSV: static int8 folder the engine loads, with metrics and the batch check in the manifest', async () => {
     const out = path.join(tmp, 'intents');
     const data = file('intents.csv', `text,label\n${csvRows.join('\n')}\n`);
-    expect(await main(['--data', data, '--out', out, '--work', path.join(tmp, 'w-intents'), '--dev-size', '6', '--epochs', '8', ...FAST])).toBe(0);
+    expect(await run('intents', ['--data', data, '--dev-size', '6', '--epochs', '8', ...FAST])).toBe(0);
     expect(readdirSync(out).sort()).toEqual(['config.json', 'manifest.json', 'model.onnx', 'tokenizer.json', 'tokenizer_config.json']);
     const m = manifestOf(out);
     expect(m.export.model_onnx).toBe('static');
@@ -74,7 +76,7 @@ describe.skipIf(skip)(`npm run train${reason}`, { timeout: 300_000 }, () => {
     const out = path.join(tmp, 'tags');
     const rows = csvRows.map((r, i) => `${r.slice(0, r.lastIndexOf(','))},${i % 2},${i % 3 === 0 ? 1 : 0}`);
     const data = file('tags.csv', `text,urgent,polite\n${rows.join('\n')}\n`);
-    expect(await main(['--data', data, '--label-columns', 'urgent,polite', '--task', 'multilabel', '--out', out, '--dev-size', '6', '--max-steps', '4', ...FAST])).toBe(0);
+    expect(await run('tags', ['--data', data, '--label-columns', 'urgent,polite', '--task', 'multilabel', '--dev-size', '6', '--max-steps', '4', ...FAST])).toBe(0);
     const config = JSON.parse(readFileSync(path.join(out, 'config.json'), 'utf8'));
     expect(config.problem_type).toBe('multi_label_classification');
     const clf = await loadClassifier(out);
@@ -99,7 +101,7 @@ describe.skipIf(skip)(`npm run train${reason}`, { timeout: 300_000 }, () => {
       }
     });
     const data = file('joint.jsonl', `${lines.join('\n')}\n`);
-    expect(await main(['--data', data, '--task', 'joint', '--out', out, '--dev-size', '4', '--epochs', '6', ...FAST])).toBe(0);
+    expect(await run('joint', ['--data', data, '--task', 'joint', '--dev-size', '4', '--epochs', '6', ...FAST])).toBe(0);
     const config = JSON.parse(readFileSync(path.join(out, 'config.json'), 'utf8'));
     expect(config.heads.map((h: { name: string; output: string }) => `${h.name}:${h.output}`)).toEqual(['intent:intent_logits', 'slots:slots_logits']);
     const nlu = await loadParser<{ intent: 'sequence'; slots: 'token' }>(out);
@@ -124,7 +126,7 @@ describe.skipIf(skip)(`npm run train${reason}`, { timeout: 300_000 }, () => {
     const data = file('nlu.yml', `version: "3.1"\nnlu:\n- intent: greet\n  examples: |\n${ex(['hi', 'hello there', 'good morning', 'hey'])}\n` +
       `- intent: order\n  examples: |\n${ex(['i want a [pizza](food)', 'order [sushi](food) please', 'get me a [burger](food)', 'one [salad](food) to go'])}\n` +
       `- intent: book\n  examples: |\n${ex(['book a table in [rome](city)', 'reserve in [paris](city)', 'a table in [berlin](city) tonight', 'book [lisbon](city)'])}\n`);
-    expect(await main(['--data', data, '--out', out, '--dev-size', '3', '--max-steps', '6', ...FAST])).toBe(0);
+    expect(await run('rasa', ['--data', data, '--dev-size', '3', '--max-steps', '6', ...FAST])).toBe(0);
     const m = manifestOf(out);
     expect(m.heads.map((h: { name: string; kind: string }) => `${h.name}:${h.kind}`)).toEqual(['intent:sequence', 'slots:token']);
     expect(m.data[0].format).toBe('rasa');
@@ -151,12 +153,12 @@ kill -9 $pid; wait $pid
 `);
     chmodSync(killer, 0o755);
     const data = file('k.csv', `text,label\n${csvRows.join('\n')}\n`);
-    expect(await main(['--data', data, '--out', out, '--dev-size', '6', '--max-steps', '2', ...FAST, '--python', killer])).toBe(5);
+    expect(await run('keep', ['--data', data, '--dev-size', '6', '--max-steps', '2', ...FAST, '--python', killer])).toBe(5);
     expect(readdirSync(out)).toEqual(['marker']);
     expect(readdirSync(tmp).filter((f) => f.startsWith('.keep'))).toEqual([]);
 
     const bad = file('bad.csv', `text,label\nhello,greet\n,greet\nbye,leave\n`);
-    expect(await main(['--data', bad, '--out', out, ...FAST])).toBe(4);
+    expect(await run('keep', ['--data', bad, ...FAST])).toBe(4);
     expect(readdirSync(out)).toEqual(['marker']);
   });
 
