@@ -13,7 +13,7 @@ import torch.nn as nn
 from transformers import BertConfig, BertModel
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "train" / "python"))
-from data import encode_words  # noqa: E402,F401  (the trainer's word-wise encoding = lib/tokenize.ts encodeWords)
+from data import collate as collate_rows, encode_words  # noqa: E402,F401  (the trainer's, = lib/tokenize.ts encodeWords)
 from metrics import spans, word_tags  # noqa: E402,F401  (re-exported)
 from prep import ece, log, minilm_dir as base_dir, nll, sha256  # noqa: E402,F401  (re-exported)
 
@@ -88,23 +88,9 @@ def encode_rows(tok, rows, heads, labels, max_len):
 
 
 def collate(ids, rows, pad_id, ys=None):
-    """Dynamic padding to the longest sequence in the batch; token targets padded with -100."""
-    L = max(len(ids[r]) for r in rows)
-    x = torch.full((len(rows), L), pad_id, dtype=torch.long)
-    m = torch.zeros((len(rows), L), dtype=torch.long)
-    for i, r in enumerate(rows):
-        x[i, :len(ids[r])] = torch.tensor(ids[r])
-        m[i, :len(ids[r])] = 1
-    out = {}
-    for h, y in (ys or {}).items():
-        if h in TOKEN_HEADS:
-            t = torch.full((len(rows), L), -100, dtype=torch.long)
-            for i, r in enumerate(rows):
-                t[i, :len(y[r])] = torch.tensor(y[r])
-            out[h] = t
-        else:
-            out[h] = torch.tensor([y[r] for r in rows])
-    return x, m, out
+    """Dynamic padding to the longest sequence in the batch; token targets padded with -100 (the trainer's collate)."""
+    heads = [{"name": h, "kind": "token" if h in TOKEN_HEADS else "sequence"} for h in (ys or {})]
+    return collate_rows(ids, rows, pad_id, heads, ys)
 
 
 class MultiHead(nn.Module):
