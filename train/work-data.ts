@@ -24,7 +24,8 @@ export function prepareData(o: TrainOptions): Prepared {
   };
   const data = selectHeads(readDataset(o.data, read), o);
   requireTrainable(data);
-  const given = (file: string | undefined) => (file ? selectHeads(readDataset(file, read), o, data) : undefined);
+  // Held-out files keep repeated rows: they are scored as published (benchmark test sets have a few).
+  const given = (file: string | undefined) => (file ? selectHeads(readDataset(file, { ...read, duplicates: 'keep' }), o, data) : undefined);
   const dev = given(o.dev);
   const test = given(o.test);
   for (const other of [dev, test]) if (other) checkCompatible(data, other);
