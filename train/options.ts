@@ -44,7 +44,9 @@ Running:
   --work DIR             checkpoints, fp32/int8 exports, canonical data (default models/.work/train/<name>-<hash>)
   --no-nice              run the trainer at normal priority (default: nice -n 10)
   --check-texts N        texts for the batch-independence check (default 1000)
-Rerun the same command after an interruption to resume from the last checkpoint.`;
+Rerun the same command after an interruption to resume from the last checkpoint.
+Exit codes: 0 written, 2 usage, 3 Python lacks a module, 4 bad data, 5 trainer failed, 6 static int8 answers depend
+on batching (not written), 75 interrupted (rerun to resume).`;
 
 const STRING_FLAGS = ['data', 'dev', 'test', 'format', 'text-column', 'label-column', 'label-delimiter', 'label-columns',
   'heads', 'task', 'dev-size', 'test-size', 'split-seed', 'out', 'recipe', 'python', 'work', 'check-texts', ...PYTHON_FLAGS] as const;
