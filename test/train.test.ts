@@ -101,7 +101,9 @@ describe.skipIf(skip)(`npm run train${reason}`, { timeout: 300_000 }, () => {
       }
     });
     const data = file('joint.jsonl', `${lines.join('\n')}\n`);
-    expect(await run('joint', ['--data', data, '--task', 'joint', '--dev-size', '4', '--epochs', '6', ...FAST])).toBe(0);
+    const targets = path.join(tmp, 'joint-targets.npz');
+    expect(await run('joint', ['--data', data, '--task', 'joint', '--dev-size', '4', '--epochs', '6', '--write-targets', targets, ...FAST])).toBe(0);
+    expect(manifestOf(out).targets_written.rows).toBe(14);
     const config = JSON.parse(readFileSync(path.join(out, 'config.json'), 'utf8'));
     expect(config.heads.map((h: { name: string; output: string }) => `${h.name}:${h.output}`)).toEqual(['intent:intent_logits', 'slots:slots_logits']);
     const nlu = await loadParser<{ intent: 'sequence'; slots: 'token' }>(out);
@@ -118,6 +120,10 @@ describe.skipIf(skip)(`npm run train${reason}`, { timeout: 300_000 }, () => {
     expect(check).toMatchObject({ texts: 1000, sameLabels: 1000, passed: true });
     expect(check.maxScoreDiff).toBeLessThanOrEqual(1e-4);
     expect(check.meanBatchSize).toBeGreaterThan(1);
+
+    // A student distils from those stored logits (issue 10's path): every training text has its soft labels.
+    expect(await run('student', ['--data', data, '--task', 'joint', '--dev-size', '4', '--max-steps', '2', '--teacher-targets', targets, ...FAST])).toBe(0);
+    expect(manifestOf(path.join(tmp, 'student')).training.teacher_coverage).toBe(1);
   });
 
   it('trains from a Rasa file: intent + entities -> loadParser', async () => {
