@@ -194,6 +194,10 @@ describe('train options', () => {
     writeFileSync(recipe, JSON.stringify({ data: 'x.csv', epoch: 2 }));
     expect(() => parseTrainArgs(['--recipe', recipe], root)).toThrow(/unknown flag\(s\) epoch/);
     expect(() => parseTrainArgs(['--out', 'x'], root)).toThrow(/--data FILE is required/);
+    for (const f of ['train.csv', 'test.csv', 'notes.txt']) writeFileSync(path.join(dir, f), 'text,label\n');
+    const folder = parseTrainArgs(['--data', dir], root);
+    if (folder === 'help') throw new Error('unexpected help');
+    expect([folder.data, folder.dev, folder.test, folder.out]).toEqual([path.join(dir, 'train.csv'), undefined, path.join(dir, 'test.csv'), path.join(root, 'models', path.basename(dir))]);
     for (const name of ['sst2', 'snips-joint', 'massive-consolidated']) {
       const r = parseTrainArgs(['--recipe', path.join(root, 'recipes', `${name}.json`)], root);
       expect(r === 'help' ? '' : path.relative(root, r.out)).toMatch(/^models\//);

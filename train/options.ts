@@ -1,6 +1,6 @@
 // `npm run train` flags, and recipes: a recipe is a JSON file of the same flags (paths relative to the repo root);
 // flags given on the command line win over the recipe's.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { FORMATS, type Format } from '../datasets/index.js';
@@ -18,7 +18,8 @@ export const isPathFlag = (flag: string) => PATH_FLAGS.includes(flag);
 export const USAGE = `npm run train -- --data FILE [options]      (or --recipe recipes/NAME.json)
 
 Data (docs: datasets/; every format is validated, errors name the file and line):
-  --data FILE            training data: .csv .tsv .jsonl .yml (Rasa), SST-2 TSV, SNIPS / MASSIVE JSONL
+  --data FILE|DIR        training data: .csv .tsv .jsonl .yml (Rasa), SST-2 TSV, SNIPS / MASSIVE JSONL; a folder
+                         means its train.* (and dev.*, test.* unless given)
   --dev FILE, --test FILE  held-out files (else a seeded split of --data by unique text)
   --format F             ${FORMATS.join(' | ')} (default: from the extension and content)
   --text-column C, --label-column C, --label-delimiter S, --label-columns A,B,...   CSV/TSV columns
@@ -102,8 +103,19 @@ export function parseTrainArgs(argv: string[], root: string): TrainOptions | 'he
     if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${k} must be a non-negative number, got '${v}'`);
     return n;
   };
-  const data = str('data');
+  let data = str('data');
   if (!data) throw new UsageError('--data FILE is required (or --recipe FILE)');
+  let [dev, test] = [str('dev'), str('test')];
+  const name = path.basename(data).replace(/\.[^.]+$/, '');
+  if (existsSync(data) && statSync(data).isDirectory()) {
+    // A folder of train.* [dev.*] [test.*] files, as the benchmark sets in ../shared/data are laid out.
+    const dir = data;
+    const part = (name: string) => readdirSync(dir).filter((f) => new RegExp(`^${name}\\.(csv|tsv|jsonl|json|ya?ml)(\\.gz)?$`).test(f)).map((f) => path.join(dir, f))[0];
+    data = part('train');
+    if (!data) throw new UsageError(`--data ${dir}: a folder needs a train.csv/.tsv/.jsonl/.yml file`);
+    dev ??= part('dev');
+    test ??= part('test');
+  }
   const task = (str('task') ?? 'auto') as Task;
   if (!TASKS.includes(task)) throw new UsageError(`--task must be one of ${TASKS.join(', ')}, got '${task}'`);
   const format = str('format') as Format | undefined;
@@ -112,11 +124,11 @@ export function parseTrainArgs(argv: string[], root: string): TrainOptions | 'he
   const pythonArgs: string[] = [];
   for (const f of PYTHON_FLAGS) if (flags[f] !== undefined) pythonArgs.push(`--${f}`, String(flags[f]));
   return {
-    data, dev: str('dev'), test: str('test'), format,
+    data, dev, test, format,
     textColumn: str('text-column'), labelColumn: str('label-column'), labelDelimiter: str('label-delimiter'),
     labelColumns: list('label-columns'), heads: list('heads'), task,
     devSize: num('dev-size', 0.1), testSize: num('test-size', 0), splitSeed: num('split-seed', 13),
-    out: str('out') ?? path.join(root, 'models', path.basename(data).replace(/\.[^.]+$/, '')),
+    out: str('out') ?? path.join(root, 'models', name),
     work: str('work'), python: str('python'), nice: !flags['no-nice'], checkTexts: num('check-texts', 1000),
     recipe: recipeFile ? path.relative(root, path.resolve(recipeFile)) : undefined,
     pythonArgs: pythonArgs, resolved: flags,
