@@ -1,5 +1,7 @@
 // Inputs of target token lengths made of real English sentences (read at run time, never copied into the repo).
 import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { defaultDataRoot } from '../eval/data.js';
 import type { TextTokenizer } from '../lib/tokenize.js';
 import { seeded } from './stats.js';
 
@@ -23,7 +25,8 @@ export const BUCKETS: Record<'short' | 'medium' | 'long', [number, number]> = {
   long: [120, 136],
 };
 
-export const DEFAULT_TEXTS = '/work/shared/data/sst2/dev.tsv';
+/** SST-2 dev in ../shared/data beside the repository root (BENCH_TEXTS or --texts override it). */
+export const DEFAULT_TEXTS = path.join(defaultDataRoot(), 'sst2', 'dev.tsv');
 
 export interface Sentences {
   sentences: string[];

