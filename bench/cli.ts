@@ -105,7 +105,9 @@ export async function main(argv: string[]): Promise<number> {
   for (const s of choice.skipped) result.models.push({ name: s.name, file: '', status: 'skipped', note: s.reason });
   const bareBench = findBareBench(root);
   if (!bareBench) result.notes.push('bare C++ comparison skipped: build/Release/ort_bare_bench is missing (run `bash scripts/build-native.sh`)');
-  const primary = choice.targets.find((t) => !t.name.includes('fixture')) ?? choice.targets[0];
+  // The studies (what pays) run on the first classifier; an embedder gets its throughput rows only.
+  const classifiers = choice.targets.filter((t) => !t.name.startsWith('embed'));
+  const primary = classifiers.find((t) => !t.name.includes('fixture')) ?? classifiers[0];
   const peers = !options['no-peers'];
   for (const target of choice.targets) {
     const plan: SuitePlan = {

@@ -19,7 +19,7 @@ const USAGE = `usage:
   npm run eval -- table <result.json>...
   npm run eval -- embed --model <embedder dir> --reference <reference.json> [--onnx <file>]
   npm run eval -- zeroshot|fewshot --model <embedder dir> [--data <root>] [--sets sst2,agnews,massive]
-                  [--shots 8] [--seeds 3] [--fit-scale] [--setfit [--python <path>]] [--json <out.json>]
+                  [--shots 8] [--seeds 3] [--fit-scale] [--setfit [--python <path>]] [--dump <file>] [--json <out.json>]
 
   --model <dir>       model folder (config.json, tokenizer.json, model.onnx)
   --onnx <file>       another ONNX file for that folder (relative to it, or absolute)
@@ -41,6 +41,7 @@ const USAGE = `usage:
   --shots <n>         fewshot: examples per class drawn from each set's pool (default 8)
   --seeds <n>         fewshot: draws 0..n-1, each a new head (default 3)
   --fit-scale         zeroshot: also fit the softmax scale and multi-label bias on the pools
+  --dump <file>       fewshot: write the drawn examples and test rows (for models/embed/fewshot_reference.py)
   --setfit            fewshot: fine-tune the encoder on pairs first (models/embed/setfit.py; Python from
                       --python, $TEXTCLF_PYTHON, .venv/, else python3)
 
@@ -106,6 +107,7 @@ async function evaluate(argv: readonly string[], io: Io): Promise<number> {
       'fit-scale': { type: 'boolean' },
       setfit: { type: 'boolean' },
       python: { type: 'string' },
+      dump: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -131,6 +133,7 @@ async function evaluate(argv: readonly string[], io: Io): Promise<number> {
       fitScale: values['fit-scale'] ?? false,
       setfit: values.setfit ?? false,
       python: values.python,
+      dump: values.dump,
       log: (line) => io.err(`[${embeddingTask}] ${line}\n`),
       command: `npm run eval -- ${argv.map(quote).join(' ')}`,
     });

@@ -12,7 +12,7 @@ import { forTexts, mapBounded } from './inputs.js';
 import type { LoadOptions } from './load.js';
 import { fitLogistic, logits, type LogisticHead } from './logistic.js';
 import { POOLING_MODES, type PoolingMode } from './postprocess/pooling.js';
-import { decodeSequence } from './postprocess/sequence.js';
+import { decodeSequence, type SequencePrediction } from './postprocess/sequence.js';
 
 export interface FewShotExample {
   text: string;
@@ -55,7 +55,8 @@ export class FewShotClassifier {
     readonly embedder: Embedder,
     readonly labels: readonly string[],
     readonly head: LogisticHead,
-    private readonly embedding: { pooling: PoolingMode[]; normalize: boolean },
+    /** How texts are embedded for this head (pass to `embed` before `predict`). */
+    readonly embedding: { pooling: PoolingMode[]; normalize: boolean },
     private readonly training: FewShotHeadFile['training'],
   ) {}
 
@@ -66,9 +67,13 @@ export class FewShotClassifier {
       checkTopK(options.topK);
       checkThreshold('options.threshold', options.threshold);
       const e = await this.embedder.embedOne(text, { ...options, ...this.embedding });
-      const prediction = decodeSequence(logits(this.head, e.vector), { labels: this.labels, multiLabel: false, temperature: 1, topK: options.topK, threshold: options.threshold });
-      return { ...prediction, tokens: e.tokens, truncated: e.truncated, timing: e.timing };
+      return { ...this.predict(e.vector, options), tokens: e.tokens, truncated: e.truncated, timing: e.timing };
     });
+  }
+
+  /** The head alone on a vector embedded earlier with this classifier's pooling and normalisation (`embedding`). */
+  predict(vector: ArrayLike<number>, options: Pick<FewShotClassifyOptions, 'topK' | 'threshold'> = {}): SequencePrediction {
+    return decodeSequence(logits(this.head, vector), { labels: this.labels, multiLabel: false, temperature: 1, topK: options.topK, threshold: options.threshold });
   }
 
   /** Writes head.json into `dir`; the encoder stays where it is and is referred to by a relative path. */

@@ -10,7 +10,7 @@ import {
 } from '../../lib/index.js';
 import { EvalError, readJsonFile } from '../data.js';
 import { accuracy, confusionMatrix, macroF1, percentile, perClassScores } from '../metrics.js';
-import { fixed, pct, table } from '../report.js';
+import { fixed, pct, table, writeJson } from '../report.js';
 import { progress, runAll, runSequential } from '../timing.js';
 import { readSets, sample, type FewShotSet, type Labelled } from './few-shot-data.js';
 import { setFitEncoder } from './setfit.js';
@@ -31,6 +31,8 @@ export interface EmbeddingContext {
   fitScale: boolean;
   setfit: boolean;
   python?: string;
+  /** fewshot: write the drawn examples and test rows, for models/embed/fewshot_reference.py. */
+  dump?: string;
   log: (line: string) => void;
   command: string;
 }
@@ -62,8 +64,8 @@ async function parity(embedder: Embedder, ctx: EmbeddingContext): Promise<Embedd
   const ref = readJsonFile(ctx.reference) as { texts: string[]; embeddings: number[][]; model?: string };
   if (!Array.isArray(ref?.texts) || !Array.isArray(ref.embeddings)) throw new EvalError(`${ctx.reference}: expected { texts, embeddings }`);
   const texts = ref.texts.slice(0, ctx.limit ?? Infinity);
-  const alone = await runSequential(texts, (t) => embedder.embed(t), progress('one at a time', texts.length, ctx.log));
-  const aloneVectors = await Promise.all(texts.map((t) => embedder.embed(t))); // cheap second pass: the vectors
+  const aloneVectors: Float32Array[] = [];
+  const alone = await runSequential(texts, async (t) => aloneVectors.push(await embedder.embed(t)), progress('one at a time', texts.length, ctx.log));
   const together = await runAll(texts, (t) => embedder.embed(t), embedder.engine.maxQueue / 2, progress('all at once', texts.length, ctx.log));
   const cos = aloneVectors.map((v, i) => cosine(v, ref.embeddings[i]));
   let maxDiff = 0;
@@ -75,7 +77,7 @@ async function parity(embedder: Embedder, ctx: EmbeddingContext): Promise<Embedd
     header(ctx, embedder),
     table(
       ['texts', 'min cosine', '1st percentile', 'mean', 'max abs diff, all at once vs one at a time', 'p50 ms (one at a time)'],
-      [[String(summary.n), summary.min.toFixed(6), summary.p01.toFixed(6), summary.mean.toFixed(6), maxDiff.toExponential(2), fixed(percentile(alone, 50), 2)]],
+      [[String(summary.n), summary.min.toFixed(7), summary.p01.toFixed(7), summary.mean.toFixed(7), maxDiff.toExponential(2), fixed(percentile(alone, 50), 2)]],
     ),
     '',
   ].join('\n');
@@ -159,17 +161,25 @@ async function fewShot(embedder: Embedder, sets: FewShotSet[], ctx: EmbeddingCon
   const rows: string[][] = [];
   const json: Record<string, unknown>[] = [];
   const method = ctx.setfit ? 'setfit' : 'head';
+  const dump: Record<string, unknown> = {};
   for (const set of sets) {
     const runs: { seed: number; accuracy: number; macroF1: number; trainSeconds: number }[] = [];
+    const texts = set.test.map((r) => r.text);
+    const gold = goldOf(set, set.test);
+    // The frozen encoder's test vectors do not change between seeds: embed them once, through the engine.
+    const frozen = ctx.setfit ? undefined : (await runAll(texts, (t) => embedder.embed(t), 2048, progress(`${set.name} test embeddings`, texts.length, ctx.log))).results;
+    const drawn: Labelled[][] = [];
     for (let seed = 0; seed < ctx.seeds; seed++) {
       const examples = sample(set, ctx.shots, seed);
+      drawn.push(examples);
       const start = performance.now();
       const body = ctx.setfit ? await setFitEncoder(examples, set.name, seed, ctx) : embedder;
       try {
         const clf = await trainFewShot(body, examples, { labels: set.labels });
         const trainSeconds = (performance.now() - start) / 1000;
-        const { results } = await runAll(set.test.map((r) => r.text), (t) => clf.classify(t), 2048, progress(`${set.name} seed ${seed}`, set.test.length, ctx.log));
-        runs.push({ seed, ...scores(goldOf(set, set.test), predicted(set, results), set.labels.length), trainSeconds });
+        const vectors = frozen ?? (await runAll(texts, (t) => body.embed(t, clf.embedding), 2048, progress(`${set.name} seed ${seed}`, texts.length, ctx.log))).results;
+        const pred = vectors.map((v) => set.labels.indexOf(clf.predict(v).scores[0].label));
+        runs.push({ seed, ...scores(gold, pred, set.labels.length), trainSeconds });
         ctx.log(`${set.name} seed ${seed}: accuracy ${pct(runs.at(-1)!.accuracy)}, trained in ${trainSeconds.toFixed(1)} s`);
       } finally {
         if (body !== embedder) await body.dispose();
@@ -188,6 +198,7 @@ async function fewShot(embedder: Embedder, sets: FewShotSet[], ctx: EmbeddingCon
       mean('trainSeconds').toFixed(1),
     ]);
     json.push({ set: set.name, n: set.test.length, shots: ctx.shots, runs, accuracy: mean('accuracy'), macroF1: mean('macroF1'), sd, anchor });
+    dump[set.name] = { labels: set.labels, examples: drawn, test: set.test };
   }
   const markdown = [
     `## few-shot (${method === 'setfit' ? 'SetFit-style contrastive fine-tune of the encoder (Python), then the logistic head (Node)' : 'logistic head on frozen embeddings, trained in Node'}): ${ctx.shots} per class, ${ctx.seeds} seeds`,
@@ -196,5 +207,9 @@ async function fewShot(embedder: Embedder, sets: FewShotSet[], ctx: EmbeddingCon
     table(['set', 'test texts', 'accuracy (mean ± sd)', 'macro-F1', `anchor (Python logistic, ${ctx.shots} per class)`, 'vs anchor', 'train s (mean)'], rows),
     '',
   ].join('\n');
+  if (ctx.dump) {
+    writeJson(ctx.dump, dump);
+    ctx.log(`wrote ${ctx.dump} (python models/embed/fewshot_reference.py ${ctx.dump}: scikit-learn on the same examples)`);
+  }
   return { markdown, json: { task: 'fewshot', method, command: ctx.command, model: ctx.modelDir, shots: ctx.shots, seeds: ctx.seeds, sets: json } };
 }
