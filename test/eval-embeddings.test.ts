@@ -4,17 +4,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../eval/cli.js';
-import { fixture } from './helpers.js';
+import { fixture, runEval as run } from './helpers.js';
 
 let tmp: string;
 
-async function run(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { out: (t) => out.push(t), err: (t) => err.push(t) });
-  return { code, out: out.join(''), err: err.join('') };
-}
 
 beforeAll(() => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'eval-embed-'));
