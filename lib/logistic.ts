@@ -1,7 +1,8 @@
 // Multinomial logistic regression on fixed vectors, trained in plain TypeScript: the few-shot head.
 // Objective (scikit-learn's LogisticRegression with C = 1 / l2): sum of cross-entropies + l2 / 2 * ||W||^2, the
 // intercept not penalised. Convex and smooth, so Nesterov-accelerated gradient descent with step 1 / L converges;
-// L bounds the Hessian: l2 + 1/2 * sum(||x||^2 + 1) (a softmax Hessian's eigenvalues are at most 1/2).
+// L bounds the Hessian: l2 + 1/2 * sum(||x||^2 + 1) (a softmax Hessian's eigenvalues are at most 1/2). Momentum
+// restarts whenever a step goes uphill (O'Donoghue and Candes' adaptive restart), which keeps it from oscillating.
 
 export interface LogisticHead {
   /** [classes][dim] */
@@ -13,7 +14,7 @@ export interface FitOptions {
   /** Inverse regularisation strength (scikit-learn's 1 / C). Default 1. */
   l2?: number;
   maxIterations?: number;
-  /** Stop when the gradient's max-abs entry falls below this. */
+  /** Stop when the gradient's max-abs entry falls below this (the objective sums over examples). Default 1e-4. */
   tolerance?: number;
 }
 
@@ -27,7 +28,7 @@ export function logits(head: LogisticHead, x: ArrayLike<number>): number[] {
 
 /** Fits on rows `x` (all the same width) with class indices `y` in 0..classes-1. */
 export function fitLogistic(x: readonly ArrayLike<number>[], y: readonly number[], classes: number, options: FitOptions = {}): LogisticHead {
-  const { l2 = 1, maxIterations = 5000, tolerance = 1e-6 } = options;
+  const { l2 = 1, maxIterations = 3000, tolerance = 1e-4 } = options;
   const dim = x[0].length;
   const width = dim + 1; // the intercept is the last column
   const size = classes * width;
@@ -39,18 +40,22 @@ export function fitLogistic(x: readonly ArrayLike<number>[], y: readonly number[
   const probe = new Float64Array(size);
   const grad = new Float64Array(size);
   const p = new Float64Array(classes);
-  for (let it = 1; it <= maxIterations; it++) {
-    const momentum = (it - 1) / (it + 2);
-    for (let i = 0; i < size; i++) probe[i] = params[i] + momentum * (params[i] - previous[i]);
+  let k = 0;
+  for (let it = 1; it <= maxIterations; it++, k++) {
+    const momentum = (k - 1) / (k + 2);
+    for (let i = 0; i < size; i++) probe[i] = params[i] + Math.max(0, momentum) * (params[i] - previous[i]);
     gradient(probe, x, y, classes, dim, l2, grad, p);
     previous = params;
     params = new Float64Array(size);
     let worst = 0;
+    let uphill = 0;
     for (let i = 0; i < size; i++) {
       params[i] = probe[i] - step * grad[i];
       worst = Math.max(worst, Math.abs(grad[i]));
+      uphill += grad[i] * (params[i] - previous[i]);
     }
     if (worst < tolerance) break;
+    if (uphill > 0) k = 0;
   }
   return {
     weights: Array.from({ length: classes }, (_, c) => Array.from(params.subarray(c * width, c * width + dim))),

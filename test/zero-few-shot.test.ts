@@ -96,7 +96,7 @@ describe('logistic head', () => {
       [-0.3, 0, 0.9],
     ];
     const y = [0, 0, 1, 1, 2, 2];
-    const head = fitLogistic(x, y, 3, { l2: 0.5 });
+    const head = fitLogistic(x, y, 3, { l2: 0.5, tolerance: 1e-7, maxIterations: 20000 });
     const grad = head.weights.map((w) => w.map((v) => 0.5 * v));
     const gradBias = [0, 0, 0];
     x.forEach((row, n) => {
