@@ -272,6 +272,7 @@ def parse_args(argv=None):
     p.add_argument("--int8-name", default="model.onnx", help="file name of the int8 model in --out")
     p.add_argument("--fp32-name", default="model_fp32.onnx", help="file name of the fp32 model in --out")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--no-int8", action="store_true", help="fp32 only, written as model.onnx (fine-tuned encoders that stay local)")
     p.add_argument("--skip-mb-check", action="store_true", help="do not enforce the 25 MB limit (uncommitted exports)")
     return p.parse_args(argv)
 
@@ -297,9 +298,9 @@ def main(argv=None):
     if set(texts) & set(calib) and not args.texts:
         raise SystemExit("calibration texts overlap the parity texts")
 
-    fp32, int8 = out / args.fp32_name, out / args.int8_name
+    fp32, int8 = out / ("model.onnx" if args.no_int8 else args.fp32_name), out / args.int8_name
     export_fp32(st, input_names, fp32)
-    quantized = quantize_int8(fp32, int8, st.tokenizer, input_names, max_len, calib)
+    quantized = None if args.no_int8 else quantize_int8(fp32, int8, st.tokenizer, input_names, max_len, calib)
     write_tokenizer(st.tokenizer, max_len, WORK / "tok-scratch", out)
     copy_description(src, out, max_len)
 
@@ -317,14 +318,14 @@ def main(argv=None):
     log(f"reference embeddings: {ref_path}")
 
     parity = {}
-    for name, path in (("fp32", fp32), ("int8", int8)):
+    for name, path in (("fp32", fp32),) + ((("int8", int8),) if quantized else ()):
         alone = onnx_embeddings(path, st.tokenizer, input_names, max_len, texts, modes, normalize, threads=args.threads)
         batched = onnx_embeddings(path, st.tokenizer, input_names, max_len, texts, modes, normalize, batch=16, threads=args.threads)
         parity[name] = {"cosine_vs_sentence_transformers": summary(cosines(alone, ref)),
                         "max_abs_diff_batched_vs_alone": float(np.abs(batched - alone).max())}
         log(f"{name}: {parity[name]}")
 
-    if int8.stat().st_size > 25e6 and not args.skip_mb_check:
+    if quantized and int8.stat().st_size > 25e6 and not args.skip_mb_check:
         log(f"WARNING: {int8} is {int8.stat().st_size / 1e6:.1f} MB (> 25 MB, not for committing)")
     manifest = {
         "name": out.name,
@@ -333,7 +334,7 @@ def main(argv=None):
                        "max_seq_length": max_len, "hidden_size": st.get_sentence_embedding_dimension()},
         "export": {"onnx_output": "last_hidden_state [batch, tokens, hidden]", "opset": OPSET,
                    "exporter": f"torch.onnx.export (TorchScript) {torch.__version__}",
-                   "int8": "onnxruntime.quantization.quantize_static, QOperator, MatMul + Gather only, per-channel "
+                   "int8": "none (--no-int8)" if not quantized else "onnxruntime.quantization.quantize_static, QOperator, MatMul + Gather only, per-channel "
                            f"weights, MinMax calibrated on {len(calib)} texts ({args.calibration or 'SST-2 train + MASSIVE train'}) "
                            "in padded batches of 16; batch-independent (fixed scales). Float activations for attention's "
                            "activation x activation MatMuls and the feed-forward down-projections (weight-only int8 there)",

@@ -79,8 +79,9 @@ def main():
     st.eval()
     st_dir = args.out / "sentence-transformers"
     st.save(str(st_dir))
+    # fp32: these encoders stay local (models/.work), and quantising each would double the time per draw.
     export.main(["--base", str(st_dir), "--out", str(args.out), "--n-texts", "64", "--threads", str(args.threads),
-                 "--reference", str(args.out / "reference.json")])
+                 "--reference", str(args.out / "reference.json"), "--no-int8"])
 
 
 if __name__ == "__main__":
