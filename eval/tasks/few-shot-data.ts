@@ -3,6 +3,7 @@
 // Readers are kept minimal here on purpose (one format each); the shared dataset readers replace them at merge.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { seeded } from '../../bench/stats.js';
 import { EvalError, readTsv, requireFile, taskDataDir } from '../data.js';
 
 export interface Labelled {
@@ -108,21 +109,9 @@ export function readSets(names: readonly string[], data?: string): FewShotSet[] 
   });
 }
 
-/** Deterministic PRNG (mulberry32), so a seed picks the same examples on every machine. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** `shots` examples per label from the pool, drawn with `seed` (a seeded shuffle of each label's rows). */
 export function sample(set: FewShotSet, shots: number, seed: number): Labelled[] {
-  const random = rng(seed);
+  const random = seeded(seed); // mulberry32: the same draws on every machine
   return set.labels.flatMap((label) => {
     const rows = set.pool.filter((r) => r.label === label);
     if (rows.length < shots) throw new EvalError(`${set.name}: label ${label} has ${rows.length} pool rows, fewer than --shots ${shots}`);
