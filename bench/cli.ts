@@ -187,7 +187,9 @@ async function benchCpu(root: string, options: CliOptions, result: BenchResult, 
   log: (message: string) => void): Promise<void> {
   const choice = chooseModels(root, { quick: options.quick, fp32: options.fp32, only: options.model });
   for (const s of choice.skipped) result.models.push({ name: s.name, file: '', status: 'skipped', note: s.reason });
-  const primary = choice.targets.find((t) => !t.name.includes('fixture')) ?? choice.targets[0];
+  // The studies (what pays) run on the first classifier; an embedder gets its throughput rows only.
+  const classifiers = choice.targets.filter((t) => !t.name.startsWith('embed'));
+  const primary = classifiers.find((t) => !t.name.includes('fixture')) ?? classifiers[0];
   const peers = !options['no-peers'];
   for (const target of choice.targets) {
     const plan: SuitePlan = {

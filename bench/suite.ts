@@ -5,6 +5,7 @@ import { measureLatency } from './latency.js';
 import { openModel, type ModelView } from './model-view.js';
 import type { ModelTarget } from './models.js';
 import { measureOverhead } from './overhead.js';
+import { engineEmbed, isEmbedder, transformersJsEmbed } from './peers/embed.js';
 import { engineFromIds, engineFromText } from './peers/engine.js';
 import { ortNodePeer } from './peers/ort-node.js';
 import { meanTokens, runPython } from './peers/python.js';
@@ -73,7 +74,7 @@ export async function benchModel(target: ModelTarget, sentences: string[], plan:
     for (const s of subjects) await s.close();
   }
 
-  if (plan.peers.python) {
+  if (plan.peers.python && !isEmbedder(model)) {
     log(`${target.name}: onnxruntime from Python`);
     const py = await runPython(plan.peers.python, {
       model: target.name, modelFile: target.modelFile, workloads, latencyWorkloads: plan.latencyWorkloads,
@@ -105,6 +106,7 @@ export async function benchModel(target: ModelTarget, sentences: string[], plan:
 
 /** The engine three ways and the in-process peers; a peer that cannot load becomes a note, not a failure. */
 async function openSubjects(model: ModelView, threads: ThreadSettings, plan: SuitePlan, result: BenchResult): Promise<Subject[]> {
+  if (isEmbedder(model)) return openEmbedSubjects(model, threads, plan, result);
   const subjects: Subject[] = [
     engineFromText(model, threads),
     engineFromIds(model, threads),
@@ -121,6 +123,18 @@ async function openSubjects(model: ModelView, threads: ThreadSettings, plan: Sui
     } catch (err) {
       result.notes.push(`${model.target.name}: ${name} skipped: ${(err as Error).message.split('\n')[0]}`);
     }
+  }
+  return subjects;
+}
+
+/** An embedder folder: embed() against transformers.js feature-extraction (the other peers classify). */
+async function openEmbedSubjects(model: ModelView, threads: ThreadSettings, plan: SuitePlan, result: BenchResult): Promise<Subject[]> {
+  const subjects = [engineEmbed(model, threads), engineEmbed(model, { ...threads, maxBatchSize: 1 }, SUBJECT_MBS1)];
+  if (!plan.peers.transformersJs) return subjects;
+  try {
+    subjects.push(await transformersJsEmbed(model, threads));
+  } catch (err) {
+    result.notes.push(`${model.target.name}: transformers.js skipped: ${(err as Error).message.split('\n')[0]}`);
   }
   return subjects;
 }

@@ -11,6 +11,7 @@ import { updateManifest } from './manifest.js';
 import { plotResult } from './plot.js';
 import { markdownReport, writeJson } from './report.js';
 import { readResult, resultsTable } from './table.js';
+import { EMBEDDING_TASKS, runEmbeddingTask } from './tasks/embeddings.js';
 import { findTask, TASKS } from './tasks/index.js';
 
 const USAGE = `usage:
@@ -20,6 +21,9 @@ const USAGE = `usage:
                   [--stride <n>] [--aggregate mean|max|weighted] [--strip headers,footers,quotes]
   npm run eval -- custom --data <file> --model <dir> [--format <f>] [--text-column <c>] [...]
   npm run eval -- table <result.json>...
+  npm run eval -- embed --model <embedder dir> --reference <reference.json> [--onnx <file>]
+  npm run eval -- zeroshot|fewshot --model <embedder dir> [--data <root>] [--sets sst2,agnews,massive]
+                  [--shots 8] [--seeds 3] [--fit-scale] [--setfit [--python <path>]] [--dump <file>] [--json <out.json>]
 
   --model <dir>       model folder (config.json, tokenizer.json, model.onnx)
   --onnx <file>       another ONNX file for that folder (relative to it, or absolute)
@@ -42,6 +46,15 @@ ${DATA_FLAGS_USAGE}
   --stride <n>        tokens between window starts (default: 3/4 of the window)
   --aggregate <how>   chunks: weighted (default), mean or max
   --strip <parts>     20ng: strip headers, footers and/or quotes from each post as sklearn's remove= does (default: none)
+
+  --reference <file>  embed: texts and sentence-transformers embeddings written by models/embed/export.py
+  --sets <a,b>        zeroshot/fewshot: which sets (default sst2,agnews,massive)
+  --shots <n>         fewshot: examples per class drawn from each set's pool (default 8)
+  --seeds <n>         fewshot: draws 0..n-1, each a new head (default 3)
+  --fit-scale         zeroshot: also fit the softmax scale and multi-label bias on the pools
+  --dump <file>       fewshot: write the drawn examples and test rows (for models/embed/fewshot_reference.py)
+  --setfit            fewshot: fine-tune the encoder on pairs first (models/embed/setfit.py; Python from
+                      --python, $TEXTCLF_PYTHON, .venv/, else python3)
 
 tasks:
 ${Object.values(TASKS).map((t) => `  ${t.name.padEnd(10)} ${t.description} (splits: ${t.splits.join(', ')})`).join('\n')}
@@ -104,6 +117,14 @@ async function evaluate(argv: readonly string[], io: Io): Promise<number> {
       strip: { type: 'string' },
       manifest: { type: 'boolean' },
       ...DATA_FLAGS,
+      reference: { type: 'string' },
+      sets: { type: 'string' },
+      shots: { type: 'string' },
+      seeds: { type: 'string' },
+      'fit-scale': { type: 'boolean' },
+      setfit: { type: 'boolean' },
+      python: { type: 'string' },
+      dump: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -113,6 +134,30 @@ async function evaluate(argv: readonly string[], io: Io): Promise<number> {
   }
   if (positionals.length > 1) throw new EvalError(`one task at a time, got ${positionals.join(', ')}`);
   if (!values.model) throw new EvalError('--model <dir> is required');
+  const embeddingTask = EMBEDDING_TASKS.find((t) => t === positionals[0]);
+  if (embeddingTask) {
+    const report = await runEmbeddingTask({
+      task: embeddingTask,
+      modelDir: values.model,
+      modelFile: values.onnx,
+      data: values.data,
+      sets: (values.sets ?? 'sst2,agnews,massive').split(',').filter(Boolean),
+      shots: positiveInt('shots', values.shots, 8)!,
+      seeds: positiveInt('seeds', values.seeds, 3)!,
+      limit: positiveInt('limit', values.limit),
+      maxBatchSize: positiveInt('max-batch-size', values['max-batch-size']),
+      reference: values.reference,
+      fitScale: values['fit-scale'] ?? false,
+      setfit: values.setfit ?? false,
+      python: values.python,
+      dump: values.dump,
+      log: (line) => io.err(`[${embeddingTask}] ${line}\n`),
+      command: `npm run eval -- ${argv.map(quote).join(' ')}`,
+    });
+    io.out(report.markdown);
+    if (values.json) writeJson(values.json, report.json);
+    return 0;
+  }
   const task = findTask(positionals[0]);
   const split = values.split ?? task.defaultSplit;
   const log = (line: string) => io.err(`[${task.name}/${split}] ${line}\n`);

@@ -11,7 +11,10 @@ export type ErrorCode =
   | 'ERR_MODEL_LOAD'
   | 'ERR_PROVIDER_UNAVAILABLE'
   | 'ERR_INFERENCE'
-  | 'ERR_DISPOSED';
+  | 'ERR_DISPOSED'
+  | 'ERR_INVALID_LABELS'
+  | 'ERR_TOO_FEW_EXAMPLES'
+  | 'ERR_UNKNOWN_LABEL';
 
 export class EngineError extends Error {
   readonly code: ErrorCode;
@@ -92,6 +95,27 @@ export class DisposedError extends EngineError {
   }
 }
 
+/** A label list that is empty or names a label twice (zero-shot labels, few-shot training). */
+export class InvalidLabelsError extends EngineError {
+  constructor(message: string) {
+    super('ERR_INVALID_LABELS', message);
+  }
+}
+
+/** Few-shot training got fewer than two examples for a label: one example gives the head nothing to generalise from. */
+export class TooFewExamplesError extends EngineError {
+  constructor(message: string) {
+    super('ERR_TOO_FEW_EXAMPLES', message);
+  }
+}
+
+/** A few-shot example's label is not in the label list given to the trainer. */
+export class UnknownLabelError extends EngineError {
+  constructor(message: string) {
+    super('ERR_UNKNOWN_LABEL', message);
+  }
+}
+
 const byCode: Record<ErrorCode, new (message: string) => EngineError> = {
   ERR_INVALID_INPUT: InvalidInputError,
   ERR_INVALID_OPTION: InvalidOptionError,
@@ -103,6 +127,9 @@ const byCode: Record<ErrorCode, new (message: string) => EngineError> = {
   ERR_PROVIDER_UNAVAILABLE: ProviderUnavailableError,
   ERR_INFERENCE: InferenceError,
   ERR_DISPOSED: DisposedError,
+  ERR_INVALID_LABELS: InvalidLabelsError,
+  ERR_TOO_FEW_EXAMPLES: TooFewExamplesError,
+  ERR_UNKNOWN_LABEL: UnknownLabelError,
 };
 
 export const errorCodes = Object.keys(byCode) as ErrorCode[];

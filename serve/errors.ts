@@ -27,6 +27,9 @@ export const STATUS: Record<ErrorCode | ServeErrorCode, number> = {
   ERR_INVALID_INPUT: 400,
   ERR_INVALID_OPTION: 400,
   ERR_BAD_REQUEST: 400,
+  ERR_INVALID_LABELS: 400, // zero-/few-shot label lists (not served today; listed so every engine code has a status)
+  ERR_TOO_FEW_EXAMPLES: 400,
+  ERR_UNKNOWN_LABEL: 400,
   ERR_UNKNOWN_MODEL: 404,
   ERR_NOT_FOUND: 404,
   ERR_INPUT_TOO_LONG: 413, // TEI answers 413 for a text over the window with truncate off

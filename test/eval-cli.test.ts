@@ -4,11 +4,10 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../eval/cli.js';
 import { readPythonPredictions } from '../eval/compare.js';
 import type { EvalResult } from '../eval/types.js';
 import { loadClassifier } from '../lib/index.js';
-import { fixture } from './helpers.js';
+import { fixture, runEval as run } from './helpers.js';
 
 const sentences = [
   'a gorgeous , witty , seductive movie . ',
@@ -28,12 +27,6 @@ let tmp: string;
 let dataDir: string;
 let modelDir: string;
 
-async function run(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { out: (t) => out.push(t), err: (t) => err.push(t) });
-  return { code, out: out.join(''), err: err.join('') };
-}
 
 beforeAll(() => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'eval-cli-'));
