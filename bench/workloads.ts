@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { defaultDataRoot } from '../eval/data.js';
 import type { TextTokenizer } from '../lib/tokenize.js';
-import { seeded } from './stats.js';
+import { seeded, shuffle } from './stats.js';
 
 export interface Item {
   text: string;
@@ -96,11 +96,7 @@ function mixed(buckets: Workload[], size: number): Workload {
 
 function cycle(sentences: string[], seed: number): () => string {
   const random = seeded(seed);
-  const order = sentences.map((_, i) => i);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
+  const order = shuffle(sentences.map((_, i) => i), random);
   let k = 0;
   return () => sentences[order[k++ % order.length]];
 }

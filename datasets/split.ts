@@ -1,7 +1,7 @@
 // Splits and cross-file checks: a seeded split by unique text (no text in two parts), dev/test against train,
 // and what train needs to be trainable.
 // The same seeded PRNG (mulberry32) the bench builds its workloads with.
-import { seeded } from '../bench/stats.js';
+import { seeded, shuffle } from '../bench/stats.js';
 import { DataError, type Dataset, type Example, type SplitOptions, type SplitResult } from './types.js';
 
 /** Throws unless every sequence head has at least two classes. */
@@ -97,11 +97,3 @@ function interleave(lists: string[][]): string[] {
   return out;
 }
 
-function shuffle<T>(items: T[], random: () => number): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
-}

@@ -4,7 +4,7 @@
 // figures join title and description with ". " and read a backslash as a line break, which the CSV reader does not.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { seeded } from '../../bench/stats.js';
+import { seeded, shuffle } from '../../bench/stats.js';
 import { readDataset, type Format } from '../../datasets/index.js';
 import { EvalError, requireFile, taskDataDir } from '../data.js';
 
@@ -116,10 +116,6 @@ export function sample(set: FewShotSet, shots: number, seed: number): Labelled[]
   return set.labels.flatMap((label) => {
     const rows = set.pool.filter((r) => r.label === label);
     if (rows.length < shots) throw new EvalError(`${set.name}: label ${label} has ${rows.length} pool rows, fewer than --shots ${shots}`);
-    for (let i = rows.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      [rows[i], rows[j]] = [rows[j], rows[i]];
-    }
-    return rows.slice(0, shots);
+    return shuffle(rows, random).slice(0, shots);
   });
 }

@@ -6,6 +6,7 @@
 // The reader below is the task's only 20NG-specific code (a shared datasets/ reader may replace it).
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import { seeded, shuffle } from '../../bench/stats.js';
 import { EvalError, requireFile } from '../data.js';
 import type { TaskContext } from '../types.js';
 import { intentSlotsTask } from './intent-slots.js';
@@ -57,24 +58,7 @@ export function readNewsgroups(file: string, strip: readonly StripPart[] = []): 
     if (typeof r.text !== 'string' || typeof r.label !== 'string') throw new EvalError(`${file}:${i + 1}: expected string "text" and "label"`);
     return { id: String(r.id ?? i), text: stripPost(r.text, strip), group: r.label };
   });
-  return seededShuffle(posts, 42);
-}
-
-function seededShuffle<T>(items: T[], seed: number): T[] {
-  let state = seed >>> 0;
-  const random = () => {
-    // mulberry32
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [items[i], items[j]] = [items[j], items[i]];
-  }
-  return items;
+  return shuffle(posts, seeded(42));
 }
 
 function stripParts(ctx: TaskContext): StripPart[] {
