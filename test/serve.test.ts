@@ -1,13 +1,16 @@
 // serve/ through Fastify's inject: every route, every error code and status, overload then recovery, the
 // Prometheus text, and 2,000 malformed requests that must all get a 4xx. Tiny random-weight fixtures.
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seeded } from '../bench/stats.js';
 import { loadClassifier, softmax, type Classifier } from '../lib/index.js';
 import { STATUS } from '../serve/errors.js';
 import { buildServer } from '../serve/server.js';
-import { fixture } from './helpers.js';
+import { fixture, fixturesDir } from './helpers.js';
+
+const defaultModel = path.join(fixturesDir, '..', '..', 'models', 'sentiment-minilm-l6');
 
 const long = 'word '.repeat(400);
 let app: FastifyInstance;
@@ -121,7 +124,8 @@ describe('errors as { error, code }', () => {
   });
 
   it('503 + Retry-After when the queue is full, then normal service', async () => {
-    const clf: Classifier = await loadClassifier(fixture('tiny-bert'), { maxQueue: 4, maxBatchSize: 1 });
+    // The real default model, not the tiny fixture: its worker must not drain a batch-1 queue as fast as inject fills it.
+    const clf: Classifier = await loadClassifier(defaultModel, { maxQueue: 4, maxBatchSize: 1 });
     const small = buildServer({ models: { s: clf } }, 'silent');
     try {
       const burst = await Promise.all(Array.from({ length: 64 }, () => small.inject({ method: 'POST', url: '/predict', payload: { inputs: long, truncate: true } })));

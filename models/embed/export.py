@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from prep import REPO, log, minilm_dir, repo_path, sha256, write_tokenizer  # noqa: E402
+from prep import REPO, log, minilm_dir, repo_path, sha256, weight_only_int8, write_tokenizer  # noqa: E402
 
 WORK = REPO / "models" / ".work"
 OPSET = 17
@@ -154,27 +154,6 @@ def quantize_int8(fp32: Path, int8: Path, tok, input_names, max_len, texts, batc
         stray.unlink()
     log(f"int8 model: {int8} ({int8.stat().st_size / 1e6:.1f} MB; {len(down)} down-projections weight-only)")
     return {"act_by_act_float": len(act_by_act), "weight_only": len(down)}
-
-
-def weight_only_int8(path: Path, nodes: set):
-    """Replaces the float weight of each MatMul in `nodes` by int8 (symmetric, per output column) + DequantizeLinear."""
-    import onnx
-    from onnx import helper, numpy_helper
-    model = onnx.load(str(path))
-    g = model.graph
-    inits = {i.name: i for i in g.initializer}
-    for node in [n for n in g.node if n.name in nodes]:
-        name = node.input[1]
-        w = numpy_helper.to_array(inits[name]).astype(np.float32)
-        scale = np.maximum(np.abs(w).max(0), 1e-12) / 127.0
-        q = np.clip(np.round(w / scale), -127, 127).astype(np.int8)
-        g.initializer.remove(inits[name])
-        g.initializer.extend([numpy_helper.from_array(q, name + "_q"), numpy_helper.from_array(scale.astype(np.float32), name + "_scale"),
-                              numpy_helper.from_array(np.zeros_like(q[0]), name + "_zero")])
-        g.node.insert(list(g.node).index(node), helper.make_node(
-            "DequantizeLinear", [name + "_q", name + "_scale", name + "_zero"], [name + "_dq"], axis=1, name=name + "_DequantizeLinear"))
-        node.input[1] = name + "_dq"
-    onnx.save(model, str(path))
 
 
 # ---------------------------------------------------------------- pooling, as the engine's lib/postprocess/pooling.ts

@@ -206,7 +206,8 @@ def quantize(fp32: Path, int8: Path, per_channel: bool = True):
 STATIC_SETTINGS = {"tool": "onnxruntime.quantization.quantize_static", "format": "QOperator",
                    "op_types": ["MatMul", "Gather"], "per_channel": True, "weight_type": "QInt8",
                    "activation_type": "QUInt8", "calibration": "MinMax", "reduce_range": False,
-                   "kept_in_float": "the feed-forward output MatMuls (GELU outputs have outliers)"}
+                   "kept_in_float": "the feed-forward output MatMuls compute in float (GELU outputs have outliers); "
+                                     "their weights are stored int8 per output column + DequantizeLinear (weight-only)"}
 
 
 def ffn_output_matmuls(model_path: Path, intermediate: int, hidden: int) -> list[str]:
@@ -241,7 +242,32 @@ def quantize_static(fp32: Path, int8: Path, feeds: list[dict], exclude: list[str
                         activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
                         calibrate_method=CalibrationMethod.MinMax, nodes_to_exclude=exclude,
                         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT, **(extra or {})})
+    weight_only_int8(int8, set(exclude))
     log(f"static int8 model: {int8} ({int8.stat().st_size / 1e6:.1f} MB)")
+
+
+def weight_only_int8(path: Path, nodes: set):
+    """Stores the float weight of each MatMul in `nodes` as int8 (symmetric, per output column) + DequantizeLinear:
+    the file is as small as with int8 compute, while the product stays float (ORT folds the constant
+    DequantizeLinear once at load), so fixed-range activations are not needed where they would lose accuracy.
+    MatMuls without a constant weight (attention's activation x activation products) are left as they are."""
+    import onnx
+    from onnx import helper, numpy_helper
+    model = onnx.load(str(path))
+    g = model.graph
+    inits = {i.name: i for i in g.initializer}
+    for node in [n for n in g.node if n.name in nodes and n.op_type == "MatMul" and n.input[1] in inits]:
+        name = node.input[1]
+        w = numpy_helper.to_array(inits[name]).astype(np.float32)
+        scale = np.maximum(np.abs(w).max(0), 1e-12) / 127.0
+        q = np.clip(np.round(w / scale), -127, 127).astype(np.int8)
+        g.initializer.remove(inits[name])
+        g.initializer.extend([numpy_helper.from_array(q, name + "_q"), numpy_helper.from_array(scale.astype(np.float32), name + "_scale"),
+                              numpy_helper.from_array(np.zeros_like(q[0]), name + "_zero")])
+        g.node.insert(list(g.node).index(node), helper.make_node(
+            "DequantizeLinear", [name + "_q", name + "_scale", name + "_zero"], [name + "_dq"], axis=1, name=name + "_DequantizeLinear"))
+        node.input[1] = name + "_dq"
+    onnx.save(model, str(path))
 
 
 def write_tokenizer(tok, max_len: int, scratch: Path, out: Path):
