@@ -25,8 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from prep import REPO, log, minilm_dir, repo_path, sha256, weight_only_int8, write_tokenizer  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "train" / "python"))
+from bases import resolve  # noqa: E402
+from prep import REPO, log, repo_path, sha256, weight_only_int8, write_tokenizer  # noqa: E402
 
 WORK = REPO / "models" / ".work"
 OPSET = 17
@@ -42,14 +43,8 @@ def require(module: str, pip: str):
 
 
 def base_dir(base: str) -> Path:
-    """minilm / mpnet name the offline pip packages; anything else is a sentence-transformers folder."""
-    if base == "minilm":
-        return minilm_dir()
-    if base == "mpnet":
-        sys.path.insert(0, str(REPO / "models" / "sst2"))
-        from common import base_dir as sst2_base_dir  # the split-zip reader lives once, there
-        return sst2_base_dir("mpnet")
-    return Path(base)
+    """minilm / mpnet name the offline pip packages (the trainer's reader); anything else is a sentence-transformers folder."""
+    return resolve(base)[0] if base in ("minilm", "mpnet") else Path(base)
 
 
 # ---------------------------------------------------------------- texts

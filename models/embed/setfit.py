@@ -18,7 +18,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import export  # noqa: E402
-from prep import log  # noqa: E402  (export.py put models/ on the path)
+from prep import log  # noqa: E402  (export.py put train/python on the path)
 
 
 def pairs(examples, iterations, rng):

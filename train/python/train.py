@@ -41,8 +41,8 @@ def parse_args(argv=None):
     p.add_argument("--base", default="minilm", help="minilm | mpnet | a local Hugging Face folder")
     p.add_argument("--name", help="model name for config.json (default: the --out folder's name)")
     add_training_args(p, epochs=0.0, lr=5e-5, ckpt_minutes=5.0)  # epochs 0: auto (epochs_for)
-    # One torch thread: on a shared machine two threads lose 4-5x to oversubscription (models/joint/README.md), and
-    # on 2 idle cores they gain far less than that.
+    # One torch thread: on a shared machine two threads lost 4-5x to oversubscription (measured 2026-11-23 with
+    # the SNIPS/MASSIVE runs), and on 2 idle cores they gain far less than that.
     p.set_defaults(threads=1)
     p.add_argument("--patience", type=int, default=3,
                    help="stop after N evaluations without a better dev score, not before a third of the steps (0 = off)")
