@@ -47,7 +47,7 @@ export interface NativeEngine {
   metadata(): { inputs: IoInfo[]; outputs: IoInfo[]; provider: string };
   run(id: number, ids: Int32Array, typeIds: Int32Array | null, timeoutMs: number): Promise<NativeRunOutput>;
   cancel(id: number, error: Error): boolean;
-  stats(): { queued: number; running: number; pending: number; batches: number; requests: number };
+  stats(): { queued: number; running: number; peakRunning: number; pending: number; batches: number; requests: number };
   dispose(): Promise<void>;
 }
 

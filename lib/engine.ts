@@ -152,6 +152,8 @@ export class Engine {
     return watch;
   }
 
+  /** Queue depth and requests running now; `peakRunning` is the most ever running at once (above `maxBatchSize`
+   * only with several workers); `pending` awaits settling; `batches` and `requests` count since creation. */
   stats() {
     return this.native.stats();
   }

@@ -82,6 +82,7 @@ void Batcher::Loop() {
       if (closing_ && queue_.empty()) break;
       round = TakeRound(lock);
       stats_.running += round.size();
+      stats_.peak_running = std::max(stats_.peak_running, stats_.running);
     }
     RunRound(round);
     std::lock_guard<std::mutex> lock(mutex_);

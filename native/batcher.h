@@ -20,6 +20,7 @@ namespace engine {
 struct BatcherStats {
   size_t queued = 0;
   size_t running = 0;
+  size_t peak_running = 0;  // the most requests ever running at once (several workers: above one batch)
   uint64_t batches = 0;
   uint64_t requests = 0;
 };

@@ -208,6 +208,7 @@ Napi::Value EngineWrap::Stats(const Napi::CallbackInfo& info) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("queued", static_cast<double>(s.queued));
   out.Set("running", static_cast<double>(s.running));
+  out.Set("peakRunning", static_cast<double>(s.peak_running));
   out.Set("pending", static_cast<double>(pending_.size()));
   out.Set("batches", static_cast<double>(s.batches));
   out.Set("requests", static_cast<double>(s.requests));

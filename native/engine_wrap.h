@@ -40,7 +40,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
   // cancel(id: number, error: Error) -> boolean  [sync]: rejects the request's promise with `error` now; true when it
   // was still queued (it will never run), false when it was running (its result is dropped) or already settled.
   Napi::Value Cancel(const Napi::CallbackInfo& info);
-  // stats() -> { queued, running, pending, batches, requests }  [sync]
+  // stats() -> { queued, running, peakRunning, pending, batches, requests }  [sync]
   Napi::Value Stats(const Napi::CallbackInfo& info);
   // dispose() -> Promise<void>  [async]: rejects queued work with DisposedError, lets the batch in flight finish,
   // joins the worker and frees the session.

@@ -39,14 +39,9 @@ describe('dynamic batching', () => {
 
   it('with several workers, several batches are in flight at once', async () => {
     const engine = new Engine(model, { maxBatchSize: 4, workers: 2 });
-    const all = Promise.all(Array.from({ length: 64 }, () => engine.run(ids(120), null)));
-    let most = 0;
-    for (let spins = 0; spins < 20_000 && most <= 4; spins++) {
-      most = Math.max(most, engine.stats().running);
-      await new Promise((r) => setImmediate(r));
-    }
-    await all;
-    expect(most).toBeGreaterThan(4); // more requests running than one batch can hold
+    await Promise.all(Array.from({ length: 64 }, () => engine.run(ids(120), null)));
+    // Counted natively when a round starts: polling `running` from JS missed the overlap on a loaded machine.
+    expect(engine.stats().peakRunning).toBeGreaterThan(4); // more requests running than one batch can hold
     await engine.dispose();
   });
 });
