@@ -9,11 +9,11 @@ import { machineInfo, type MachineInfo } from './machine.js';
 import { hopStudy } from './ablations.js';
 import { jsThreadRows, measureJsThread } from './js-thread.js';
 import { openModel } from './model-view.js';
-import { chooseModels, gpuModels, type ModelChoice } from './models.js';
+import { chooseModels, gpuModels } from './models.js';
 import { findBareBench } from './overhead.js';
 import { pythonPath } from './peers/python.js';
 import { GPU_CALLERS, GPU_PROVIDERS, measureGpu, type GpuProvider } from './providers.js';
-import { finalize, markdown, writeJson } from './report.js';
+import { finalize, gpuModelsNote, markdown, writeJson } from './report.js';
 import type { BenchResult, Settings } from './results.js';
 import { benchModel, type SuitePlan } from './suite.js';
 import { buildWorkloads, loadSentences } from './workloads.js';
@@ -212,12 +212,6 @@ async function benchCpu(root: string, options: CliOptions, result: BenchResult, 
       result.models.push({ name: target.name, file: path.relative(root, target.modelFile), status: 'failed', note: (err as Error).message.split('\n')[0] });
     }
   }
-}
-
-/** Which models the GPU rows measure (or would, where no provider loads) and which are missing, with why. */
-export function gpuModelsNote(choice: ModelChoice): string {
-  const missing = choice.skipped.map((s) => `${s.name} (${s.reason})`);
-  return `GPU rows' models: ${choice.targets.map((t) => t.name).join(', ') || 'none'}${missing.length ? `; not available: ${missing.join('; ')}` : ''}`;
 }
 
 /** A warning to print with the numbers when other work shares the cores. */

@@ -145,9 +145,10 @@ if [ "$RC" -gt 1 ] && [ "$GPU" = 1 ]; then
 else
   sed -n '/^# /,$p' "$OUT/bench.log" > "$OUT/bench.md"
 fi
-ROWS="$(node -e 'const r=require(process.argv[1]);const m=r.providers.filter(p=>p.status==="measured").length;const g=r.goals.filter(x=>x.met===false).length;console.log(`${m} measured rows, ${r.goals.length} goals, ${g} missed`)' "$(realpath "$OUT/bench.json")" 2>/dev/null || echo 'no JSON')"
+ROWS="$(node --input-type=module -e 'import { readFileSync } from "node:fs"; import { gpuSummary } from "./dist/bench/report.js";
+  console.log(gpuSummary(JSON.parse(readFileSync(process.argv[1], "utf8"))))' "$OUT/bench.json" 2>/dev/null || echo 'no JSON')"
 if [ "$RC" -eq 0 ]; then record bench PASS "$SECS" "$ROWS ($OUT/bench.md)$PEERS_NOTE"
-elif [ "$GPU" = 0 ]; then record bench SKIP "$SECS" "no GPU provider loads; the rows say why ($OUT/bench.md)"
+elif [ "$GPU" = 0 ]; then record bench SKIP "$SECS" "$ROWS ($OUT/bench.md)"
 else record bench FAIL "$SECS" "$ROWS ($OUT/bench.log)"; fi
 
 TOTAL=$(( $(date +%s) - BEGAN ))

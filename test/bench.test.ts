@@ -4,13 +4,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { gpuModelsNote, parseCli, settingsFor } from '../bench/cli.js';
+import { parseCli, settingsFor } from '../bench/cli.js';
 import { benchPanels, plot } from '../bench/charts.js';
 import { machineInfo } from '../bench/machine.js';
 import { openModel } from '../bench/model-view.js';
 import { chooseModels, gpuModels } from '../bench/models.js';
 import { findBareBench } from '../bench/overhead.js';
-import { finalize, markdown, writeJson } from '../bench/report.js';
+import { finalize, gpuModelsNote, gpuSummary, markdown, writeJson } from '../bench/report.js';
 import type { BenchResult } from '../bench/results.js';
 import { percentile, summarize } from '../bench/stats.js';
 import { measureGpu } from '../bench/providers.js';
@@ -205,6 +205,10 @@ describe('GPU rows', () => {
     }
     const share = rows.find((r) => r.model === 'shape fp16' && r.subject === 'engine' && r.callers === 256)!;
     expect(result.goals.find((g) => g.model === 'shape fp16' && g.goal.includes('bare'))!.measured).toBeCloseTo(share.rps! / 8000, 9);
+    // gpu-check.sh's summary line: counts and each missed goal by model, provider and kind.
+    const missed = result.goals.filter((g) => g.met === false);
+    expect(gpuSummary(result)).toBe(`${rows.length} rows measured on 2 models; GPU goals met ${4 - missed.length}/4` +
+      (missed.length ? `; missed: ${missed.map((g) => `${g.model} cuda ${g.goal.includes('one caller') ? 'batch-1 p50 vs onnxruntime-node' : 'engine share'} ${g.measured!.toFixed(2)}x`).join(', ')}` : ''));
   });
 
   it('without a GPU, each provider gets one row saying why', async () => {
@@ -215,6 +219,8 @@ describe('GPU rows', () => {
     });
     expect(rows.map((r) => `${r.provider} ${r.status}`)).toEqual(['cuda unavailable', 'tensorrt unavailable']);
     for (const r of rows) expect(r.reason).toMatch(/libonnxruntime_providers|\.so/);
+    const result = { providers: rows, goals: [], notes: [gpuModelsNote(choice)] } as unknown as BenchResult;
+    expect(gpuSummary(result)).toMatch(/^no GPU row measured \(cuda: .*\.so.*; tensorrt: .*\); models ready for the rows: tiny-bert \(fixture\) fp32, tiny-bert \(fixture\) fp16$/);
   });
 
   it('with a stubbed provider list, measures engine and onnxruntime-node per precision and callers, the bare Run and the share', async () => {
