@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# One run, the whole GPU story, in about 5 minutes on a GPU machine:
+# One run, the whole GPU story, in about 5 minutes on a GPU machine (5-6 the first time, when the models are made):
 #   real-size models -> setup-gpu -> doctor (--require cuda) -> CUDA tests (CPU parity, 5,000-call burst, dispose in
 #   flight) -> npm run bench -- --gpu-only --gpu-models DIR
 # Every step's output goes to one results folder; a PASS/FAIL/SKIP summary is printed at the end and saved.
 # The models step makes random-weight MiniLM-L6 and BERT-base shape classifiers, fp32 and fp16
-# (models/scripts/make_gpu_models.py: ~0.8 GB, about 1 minute on 2 CPU cores; a rerun reuses them), so the bench rows
+# (models/scripts/make_gpu_models.py: 0.8 GB, 1-1.5 minutes on a 2-core VM; a rerun reuses them), so the bench rows
 # measure the GPU, not only the tiny fixture's JavaScript-thread ceiling. Its Python: --python, $TEXTCLF_PYTHON, the
 # repo's .venv, python3; without the packages (and no --python / $TEXTCLF_PYTHON) it runs `npm run setup-python`
 # first. If that fails the step is FAIL with the reason and the bench still runs on what exists. The bench rows cost
@@ -88,16 +88,21 @@ MAKE_MODELS=(models/scripts/make_gpu_models.py --out "$GPU_MODELS")
 T0=$(date +%s)
 "$PY" "${MAKE_MODELS[@]}" --check-env >"$OUT/models-env.log" 2>&1
 ENV_RC=$?
-SETUP_NOTE=""
+WHY="$(tail -1 "$OUT/models-env.log")" SETUP_NOTE=""
 if [ "$ENV_RC" -ne 0 ] && [ -z "$EXPLICIT_PY" ]; then
   run setup-python setup-python.log -- npm run setup-python
-  SETUP_NOTE="; npm run setup-python ran first (exit $RC, ${SECS}s, $OUT/setup-python.log)"
-  PY=.venv/bin/python
-  "$PY" "${MAKE_MODELS[@]}" --check-env >>"$OUT/models-env.log" 2>&1
-  ENV_RC=$?
+  if [ "$RC" -eq 0 ]; then
+    SETUP_NOTE="; npm run setup-python made .venv first (${SECS}s)"
+    PY=.venv/bin/python
+    "$PY" "${MAKE_MODELS[@]}" --check-env >"$OUT/models-env.log" 2>&1
+    ENV_RC=$?
+    WHY="$(tail -1 "$OUT/models-env.log")"
+  else
+    SETUP_NOTE="; npm run setup-python failed (exit $RC: $(grep -v '^==' "$OUT/setup-python.log" | tail -1))"
+  fi
 fi
 if [ "$ENV_RC" -ne 0 ]; then
-  record models FAIL $(( $(date +%s) - T0 )) "$(tail -1 "$OUT/models-env.log")$SETUP_NOTE; the bench runs on what exists"
+  record models FAIL $(( $(date +%s) - T0 )) "$WHY$SETUP_NOTE; the bench runs on what exists"
 else
   run models models.log -- "$PY" "${MAKE_MODELS[@]}"
   SECS=$(( $(date +%s) - T0 ))
