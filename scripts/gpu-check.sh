@@ -24,11 +24,11 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-WHEEL="" PYTHON_FLAG=() OUT="" QUICK=() PROVIDERS=cuda GPU_MODELS=models/.work/gpu-models
+WHEEL="" PYTHON_ARG="" PYTHON_FLAG=() OUT="" QUICK=() PROVIDERS=cuda GPU_MODELS=models/.work/gpu-models
 while [ $# -gt 0 ]; do
   case "$1" in
     --wheel) WHEEL="$(realpath "$2")"; shift 2 ;;
-    --python) PYTHON_FLAG=(--python "$2"); shift 2 ;;
+    --python) PYTHON_ARG="$2" PYTHON_FLAG=(--python "$2"); shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
     --models) GPU_MODELS="$2"; shift 2 ;;
     --quick) QUICK=(--quick); shift ;;
@@ -81,7 +81,7 @@ run compile compile.log -- npx --no-install tsc -p tsconfig.json
 if [ "$RC" -ne 0 ]; then record compile FAIL "$SECS" "tsc failed: $OUT/compile.log"; fi
 
 # 1. Real-size models for the bench rows. The Python as setup-gpu picks it; npm run setup-python when it lacks packages.
-PY="${PYTHON_FLAG[1]:-${TEXTCLF_PYTHON:-}}"
+PY="${PYTHON_ARG:-${TEXTCLF_PYTHON:-}}"
 EXPLICIT_PY="$PY"
 [ -n "$PY" ] || { [ -x .venv/bin/python ] && PY=.venv/bin/python; } || PY=python3
 MAKE_MODELS=(models/scripts/make_gpu_models.py --out "$GPU_MODELS")

@@ -24,6 +24,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 interface Made {
   recipe: { shapes: Record<string, unknown> };
+  complete: boolean;
   models: { name: string; precision: string; folder: string; bytes: number; checks: Record<string, number> }[];
 }
 
@@ -34,6 +35,7 @@ describe.skipIf(skip)(`make_gpu_models.py --shapes tiny${reason}`, { timeout: 18
     expect(first.status, first.stderr).toBe(0);
     const made = JSON.parse(readFileSync(path.join(out, 'models.json'), 'utf8')) as Made;
     expect(Object.keys(made.recipe.shapes)).toEqual(['tiny']);
+    expect(made.complete).toBe(true);
     expect(made.models.map((m) => `${m.name} | ${m.precision} | ${m.folder}`)).toEqual(['tiny shape fp32 | fp32 | tiny-shape-fp32', 'tiny shape fp16 | fp16 | tiny-shape-fp16']);
     const [fp32Dir, fp16Dir] = made.models.map((m) => path.join(out, m.folder));
     expect(made.models[1].checks.fp16_vs_fp32).toBeLessThanOrEqual(made.models[1].checks.bound);

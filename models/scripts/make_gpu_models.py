@@ -160,7 +160,7 @@ def already_made(out: Path, want: dict) -> list[dict] | None:
     except (OSError, ValueError):
         return None
     entries = made.get("models", [])
-    complete = all((out / m["folder"] / "model.onnx").is_file() and folder_bytes(out / m["folder"]) == m["bytes"] for m in entries)
+    complete = made.get("complete") and all((out / m["folder"] / "model.onnx").is_file() and folder_bytes(out / m["folder"]) == m["bytes"] for m in entries)
     return entries if made.get("recipe") == want and entries and complete else None
 
 
@@ -184,15 +184,19 @@ def main() -> None:
     tok_json, tok_cfg = load_minilm_tokenizer()
     tok_files = TokenizerFiles(unpadded(tok_json), tokenizer_config(tok_cfg, MAX_LEN))
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "models.json").unlink(missing_ok=True)  # written last: present only when every model passed its checks
+    # Rewritten after each shape, listing only models that passed their checks: if a later shape fails, the bench
+    # still measures the earlier ones, and "complete" stays false so the next run makes everything again.
+    index = args.out / "models.json"
+    index.unlink(missing_ok=True)
     entries = []
-    for shape in shapes:
+    for i, shape in enumerate(shapes):
         for m in make_shape(shape, tok_files, args.out):
             entries.append(m)
             detail = ", ".join(f"{k} {v:.1e}" for k, v in m["checks"].items())
             print(f"{m['name']:22s} {m['bytes'] / 1e6:7.1f} MB  {m['seconds']:6.1f} s  {args.out / m['folder']}  ({detail})", flush=True)
-    write_json(args.out / "models.json", {"made_by": "models/scripts/make_gpu_models.py", "recipe": want, "models": entries})
-    print(f"make_gpu_models: wrote {args.out / 'models.json'}")
+        write_json(index, {"made_by": "models/scripts/make_gpu_models.py", "recipe": want, "complete": i == len(shapes) - 1,
+                           "models": entries})
+    print(f"make_gpu_models: wrote {index}")
 
 
 if __name__ == "__main__":
