@@ -4,7 +4,7 @@
 #   flight) -> npm run bench -- --gpu-only --gpu-models DIR
 # Every step's output goes to one results folder; a PASS/FAIL/SKIP summary is printed at the end and saved.
 # The models step makes random-weight MiniLM-L6 and BERT-base shape classifiers, fp32 and fp16
-# (models/scripts/make_gpu_models.py: 0.8 GB, 1-1.5 minutes on a 2-core VM; a rerun reuses them), so the bench rows
+# (models/scripts/make_gpu_models.py: 0.8 GB, 40-90 s on a 2-core VM; a rerun reuses them), so the bench rows
 # measure the GPU, not only the tiny fixture's JavaScript-thread ceiling. Its Python: --python, $TEXTCLF_PYTHON, the
 # repo's .venv, python3; without the packages (and no --python / $TEXTCLF_PYTHON) it runs `npm run setup-python`
 # first. If that fails the step is FAIL with the reason and the bench still runs on what exists. The bench rows cost

@@ -14,8 +14,8 @@ model.onnx); `models.json` in the output folder lists them for `npm run bench --
 Checks before it reports success: ONNX Runtime (CPU) loads every file; the fp32 export matches PyTorch and does not
 depend on padding (make_fixtures.verify); the fp16 logits are float32 and within fp16 tolerance of the fp32 ones.
 A rerun with the same recipe and all files present returns at once (after Python's imports). Cost: 795 MB written
-(BERT-base fp32 438 MB, fp16 219 MB; MiniLM-L6 91 + 46 MB), 62-86 s niced on the 2-core dev VM with other work on it
-(2026-12-01), most of it BERT-base's export and fp16 conversion.
+(BERT-base fp32 438 MB, fp16 219 MB; MiniLM-L6 91 + 46 MB), 38-86 s niced on the 2-core dev VM, depending on the other
+work on it (2026-12-01), most of it BERT-base's export and fp16 conversion.
 """
 
 from __future__ import annotations
