@@ -13,7 +13,7 @@ import { chooseModels, gpuModels } from './models.js';
 import { findBareBench } from './overhead.js';
 import { pythonPath } from './peers/python.js';
 import { GPU_CALLERS, GPU_PROVIDERS, measureGpu, type GpuProvider } from './providers.js';
-import { finalize, markdown, writeJson } from './report.js';
+import { finalize, gpuModelsNote, markdown, writeJson } from './report.js';
 import type { BenchResult, Settings } from './results.js';
 import { benchModel, type SuitePlan } from './suite.js';
 import { buildWorkloads, loadSentences } from './workloads.js';
@@ -25,6 +25,8 @@ const USAGE = `usage: npm run bench -- [options]
   --model NAME        only models whose name contains NAME (repeatable), e.g. int8, fp32, snips, fixture
   --fp32 FILE         the fp32 export of the sentiment model (default: looked up under models/)
   --fp16 FILE         its fp16 export for the GPU rows (default: model_fp16.onnx beside the fp32 export)
+  --gpu-models DIR    real-size GPU models (MiniLM-L6 and BERT-base shape, fp32 and fp16) listed in DIR/models.json,
+                      made by python models/scripts/make_gpu_models.py --out DIR (scripts/gpu-check.sh does it)
   --ablation hop      only the batch-1 hop study (Engine.run vs bare Run, classify vs onnxruntime-node, per
                       workerSpinUs) on the chosen models; with --repeat N (default 3) it runs N times in a row
   --ablation js       only the JS-thread cost per classify call (tokenize, submit, settle, post-process), --repeat N
@@ -50,6 +52,7 @@ export function parseCli(argv: string[]) {
       model: { type: 'string', multiple: true },
       fp32: { type: 'string' },
       fp16: { type: 'string' },
+      'gpu-models': { type: 'string' },
       'gpu-only': { type: 'boolean', default: false },
       'gpu-providers': { type: 'string' },
       ablation: { type: 'string' },
@@ -134,7 +137,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (!options['gpu-only']) await benchCpu(root, options, result, sentences, bareBench, log);
 
-  const gpu = gpuModels(root, { fp32: options.fp32, fp16: options.fp16, only: options.model });
+  const gpu = gpuModels(root, { fp32: options.fp32, fp16: options.fp16, only: options.model, modelsDir: options['gpu-models'] });
   const measured = await measureGpu({
     targets: gpu.targets, skipped: gpu.skipped, sentences, perBucket: result.settings.perBucket,
     threads: { intraOpThreads: result.settings.intraOpThreads, allowSpinning: result.settings.allowSpinning },
@@ -142,7 +145,7 @@ export async function main(argv: string[]): Promise<number> {
     callers: options.concurrency ?? GPU_CALLERS, ortNode: peers, bareBench, log, providers: options.gpuProviders,
   });
   result.providers.push(...measured.rows);
-  result.notes.push(...measured.notes);
+  result.notes.push(gpuModelsNote(gpu), ...measured.notes);
   result.elapsedS = (performance.now() - began) / 1000;
   finalize(result);
   process.stdout.write(markdown(result));

@@ -70,24 +70,57 @@ export function chooseModels(root: string, options: { quick: boolean; fp32?: str
 
 export const FP16_BESIDE_FP32 = 'model_fp16.onnx';
 
+/** What `python models/scripts/make_gpu_models.py --out DIR` writes: real-size random-weight models, fp32 and fp16. */
+export const GPU_MODELS_INDEX = 'models.json';
+
+interface GpuModelsIndex {
+  models: { name: string; precision: string; folder: string }[];
+}
+
+/** The models listed in DIR/models.json, or one skipped entry saying how to make them. */
+function madeGpuModels(root: string, dir: string): (ModelTarget & { missing?: string })[] {
+  const index = path.join(dir, GPU_MODELS_INDEX);
+  const make = `python models/scripts/make_gpu_models.py --out ${path.relative(root, dir) || '.'}`;
+  let listed: GpuModelsIndex;
+  try {
+    listed = JSON.parse(readFileSync(index, 'utf8')) as GpuModelsIndex;
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? `no ${path.relative(root, index)}` : `unreadable ${path.relative(root, index)} (${(err as Error).message})`;
+    return [{ name: `real-size models (${path.relative(root, dir)})`, dir, modelFile: '', runs: 'both', missing: `${why}: ${make}` }];
+  }
+  return listed.models.map((m) => {
+    const folder = path.join(dir, m.folder);
+    const absent = [path.join(folder, 'model.onnx'), path.join(folder, 'config.json'), path.join(folder, 'tokenizer.json')].find((f) => !existsSync(f));
+    const precision = m.precision === 'fp32' || m.precision === 'fp16' ? m.precision : undefined;
+    return {
+      name: m.name, precision, dir: folder, modelFile: path.join(folder, 'model.onnx'), runs: 'both' as const,
+      missing: !precision ? `precision ${m.precision} in ${path.relative(root, index)} is not fp32 or fp16`
+        : absent ? `missing ${path.relative(root, absent)} (${make} --force)` : undefined,
+    };
+  });
+}
+
 /**
  * The GPU rows' models: fp32 and fp16 of the tiny fixture (both committed) and of the sentiment model (its git-ignored
- * fp32 export, and `model_fp16.onnx` beside it as `python models/fp16.py` writes it, or --fp16 FILE).
+ * fp32 export, and `model_fp16.onnx` beside it as `python models/fp16.py` writes it, or --fp16 FILE). With
+ * `modelsDir` (--gpu-models DIR) the real-size models listed there follow, and the fixture keeps its fp32 row only:
+ * it shows the JavaScript thread's ceiling, which fp16 does not change, and the rows must fit gpu-check's 5 minutes.
  */
-export function gpuModels(root: string, options: { fp32?: string; fp16?: string; only?: string[] }): ModelChoice {
+export function gpuModels(root: string, options: { fp32?: string; fp16?: string; only?: string[]; modelsDir?: string }): ModelChoice {
   const fixture = path.join(root, 'test/fixtures');
   const base = chooseModels(root, { quick: false, fp32: options.fp32, only: ['tiny-bert (fixture)', 'sentiment-minilm-l6 fp32'] });
   const fp32 = base.targets.find((t) => t.name.startsWith('sentiment'));
   const sentimentFp16 = options.fp16 ? path.resolve(options.fp16) : fp32 && path.join(path.dirname(fp32.modelFile), FP16_BESIDE_FP32);
   const candidates: (ModelTarget & { missing?: string })[] = [
     { name: 'tiny-bert (fixture) fp32', precision: 'fp32', dir: path.join(fixture, 'tiny-bert'), modelFile: path.join(fixture, 'tiny-bert/model.onnx'), runs: 'both' },
-    { name: 'tiny-bert (fixture) fp16', precision: 'fp16', dir: path.join(fixture, 'tiny-bert-fp16'), modelFile: path.join(fixture, 'tiny-bert-fp16/model.onnx'), runs: 'both' },
+    ...(options.modelsDir ? [] : [{ name: 'tiny-bert (fixture) fp16', precision: 'fp16' as const, dir: path.join(fixture, 'tiny-bert-fp16'), modelFile: path.join(fixture, 'tiny-bert-fp16/model.onnx'), runs: 'both' as const }]),
     ...(fp32 ? [{ ...fp32, precision: 'fp32' as const }] : []),
     {
       name: 'sentiment-minilm-l6 fp16', precision: 'fp16', dir: path.join(root, 'models/sentiment-minilm-l6'), modelFile: sentimentFp16 ?? '', runs: 'both',
       missing: !sentimentFp16 ? 'no fp32 export to make it from (pass --fp32 FILE)'
         : existsSync(sentimentFp16) ? undefined : `missing ${path.relative(root, sentimentFp16)} (python models/fp16.py <fp32 export> ${path.relative(root, sentimentFp16)})`,
     },
+    ...(options.modelsDir ? madeGpuModels(root, path.resolve(options.modelsDir)) : []),
   ];
   const choice: ModelChoice = { targets: [], skipped: base.skipped.filter((s) => s.name.startsWith('sentiment')) };
   for (const { missing, ...c } of candidates) {

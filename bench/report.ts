@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SUBJECT_MBS1 } from './ablations.js';
+import type { ModelChoice } from './models.js';
 import type { BenchResult, GoalRow, LatencyRow, TargetRow, ThroughputRow } from './results.js';
 import { ratio } from './stats.js';
 
@@ -170,6 +171,30 @@ function notesSection(result: BenchResult): string[] {
     `Finished in ${fmt(result.elapsedS, 0)} s.`,
     '',
   ];
+}
+
+const GPU_MODELS_NOTE = "GPU rows' models: ";
+
+/** Which models the GPU rows measure (or would, where no provider loads) and which are missing, with why. */
+export function gpuModelsNote(choice: ModelChoice): string {
+  const missing = choice.skipped.map((s) => `${s.name} (${s.reason})`);
+  return `${GPU_MODELS_NOTE}${choice.targets.map((t) => t.name).join(', ') || 'none'}${missing.length ? `; not available: ${missing.join('; ')}` : ''}`;
+}
+
+/** One line for scripts/gpu-check.sh's summary: rows measured and the GPU goals missed, or why nothing was measured. */
+export function gpuSummary(result: BenchResult): string {
+  const measured = result.providers.filter((p) => p.status === 'measured');
+  if (!measured.length) {
+    const why = [...new Set(result.providers.map((p) => `${p.provider}: ${p.reason}`))].join('; ') || 'no GPU rows';
+    const ready = result.notes.find((n) => n.startsWith(GPU_MODELS_NOTE))?.slice(GPU_MODELS_NOTE.length).split('; not available')[0];
+    return `no GPU row measured (${why}); models ready for the rows: ${ready ?? 'unknown'}`;
+  }
+  const failed = result.providers.filter((p) => p.status === 'failed').length;
+  const gpuGoals = result.goals.filter((g) => /\((cuda|tensorrt), /.test(g.goal));
+  const missed = gpuGoals.filter((g) => g.met === false)
+    .map((g) => `${g.model} ${g.goal.match(/\((\w+), /)![1]} ${g.goal.includes('one caller') ? 'batch-1 p50 vs onnxruntime-node' : `${g.goal.split(' requests/s')[0]} share`} ${times(g.measured)}`);
+  return `${measured.length} rows measured on ${new Set(measured.map((p) => p.model)).size} models${failed ? `, ${failed} failed` : ''}; ` +
+    `GPU goals met ${gpuGoals.length - missed.length}/${gpuGoals.length}${missed.length ? `; missed: ${missed.join(', ')}` : ''}`;
 }
 
 /** GPU rows: measured contestants and bare Runs, or one row per provider saying why it did not load. */

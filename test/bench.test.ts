@@ -1,6 +1,6 @@
 // The bench's pipeline on the tiny fixture, for a few hundred ms: well-formed rows, finite ratios, the expected
 // markdown and JSON columns, a PNG. Nothing here asserts speed.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import { machineInfo } from '../bench/machine.js';
 import { openModel } from '../bench/model-view.js';
 import { chooseModels, gpuModels } from '../bench/models.js';
 import { findBareBench } from '../bench/overhead.js';
-import { finalize, markdown, writeJson } from '../bench/report.js';
+import { finalize, gpuModelsNote, gpuSummary, markdown, writeJson } from '../bench/report.js';
 import type { BenchResult } from '../bench/results.js';
 import { percentile, summarize } from '../bench/stats.js';
 import { measureGpu } from '../bench/providers.js';
@@ -149,6 +149,68 @@ describe('GPU rows', () => {
     expect(choice.skipped.map((s) => s.name)).toEqual(['sentiment-minilm-l6 fp32', 'sentiment-minilm-l6 fp16']);
   });
 
+  /** A models folder as make_gpu_models.py writes it, its folders standing in for the real-size ones. */
+  function gpuModelsDir(): string {
+    const dir = path.join(tmp, 'gpu-models');
+    mkdirSync(dir, { recursive: true });
+    symlinkSync(fixture('tiny-bert'), path.join(dir, 'shape-fp32'));
+    symlinkSync(fixture('tiny-bert-fp16'), path.join(dir, 'shape-fp16'));
+    writeFileSync(path.join(dir, 'models.json'), JSON.stringify({ models: [
+      { name: 'shape fp32', precision: 'fp32', folder: 'shape-fp32' }, { name: 'shape fp16', precision: 'fp16', folder: 'shape-fp16' },
+      { name: 'gone fp32', precision: 'fp32', folder: 'gone-fp32' }, { name: 'odd int8', precision: 'int8', folder: 'shape-fp32' },
+    ] }));
+    return dir;
+  }
+
+  it('--gpu-models DIR: the models listed in DIR/models.json follow the fixture\'s fp32 row; absent ones say how to make them', () => {
+    const dir = gpuModelsDir();
+    expect(parseCli(['--gpu-only', '--gpu-models', dir])).toMatchObject({ 'gpu-models': dir });
+    const choice = gpuModels(root, { fp32: '/nonexistent/model_fp32.onnx', modelsDir: dir });
+    expect(choice.targets.map((t) => `${t.name} | ${t.precision} | ${path.relative(dir, t.modelFile)}`)).toEqual([
+      `tiny-bert (fixture) fp32 | fp32 | ${path.relative(dir, path.join(root, 'test/fixtures/tiny-bert/model.onnx'))}`,
+      'shape fp32 | fp32 | shape-fp32/model.onnx', 'shape fp16 | fp16 | shape-fp16/model.onnx',
+    ]);
+    const skipped = Object.fromEntries(choice.skipped.map((s) => [s.name, s.reason]));
+    expect(Object.keys(skipped)).toEqual(['sentiment-minilm-l6 fp32', 'sentiment-minilm-l6 fp16', 'gone fp32', 'odd int8']);
+    expect(skipped['gone fp32']).toMatch(/^missing .*gone-fp32\/model\.onnx \(python models\/scripts\/make_gpu_models\.py --out .*gpu-models --force\)$/);
+    expect(skipped['odd int8']).toMatch(/precision int8 .* is not fp32 or fp16/);
+    expect(gpuModelsNote(choice)).toMatch(/^GPU rows' models: tiny-bert \(fixture\) fp32, shape fp32, shape fp16; not available: .*gone fp32 \(missing/);
+
+    const empty = gpuModels(root, { modelsDir: path.join(tmp, 'no-models-here') });
+    expect(empty.targets.map((t) => t.name)).toEqual(['tiny-bert (fixture) fp32']);
+    expect(empty.skipped.at(-1)!.reason).toMatch(/^no .*no-models-here\/models\.json: python models\/scripts\/make_gpu_models\.py --out .*no-models-here$/);
+  });
+
+  it('with --gpu-models and a stubbed provider, each model and precision gets its rows and both GPU goals at 1 and 256 callers', async () => {
+    const choice = gpuModels(root, { modelsDir: path.join(tmp, 'gpu-models'), only: ['shape'] });
+    expect(choice.targets.map((t) => t.name)).toEqual(['shape fp32', 'shape fp16']);
+    const { rows, notes } = await measureGpu({
+      targets: choice.targets, skipped: [], sentences: loadSentences().sentences, perBucket: 4, threads,
+      throughput: { durationMs: 40, warmupMs: 15 }, callers: [1, 256], ortNode: true, bareBench: 'stub', batch: 8, log: () => {},
+      providers: ['cuda'], probe: async () => null,
+      contestants: async (model) => ({ subjects: [engineFromText(model, threads), await ortNodePeer(model, threads)], notes: [] }),
+      bare: async () => ({ p50: 1, p99: 2, rowsPerS: 8000 }),
+    });
+    const result: BenchResult = {
+      startedAt: new Date().toISOString(), elapsedS: 0, machine: machineInfo(), settings: settings(),
+      models: [], latency: [], throughput: [], overhead: [], ablations: [], providers: rows, targets: [], goals: [], notes,
+    };
+    finalize(result);
+    expect(rows.filter((r) => r.status !== 'measured')).toEqual([]);
+    const goals = result.goals.map((g) => `${g.model} | ${g.goal.includes('bare batched Run at 256') ? 'share' : g.goal.includes('one caller') ? 'batch 1' : g.goal}`);
+    expect(goals).toEqual(['shape fp32 | share', 'shape fp16 | share', 'shape fp32 | batch 1', 'shape fp16 | batch 1']);
+    for (const g of result.goals) {
+      expect(g.goal).toContain(g.model.endsWith('fp16') ? 'cuda, fp16' : 'cuda, fp32');
+      expect(g.met).toBe(g.goal.includes('one caller') ? g.measured! >= 1 : g.measured! >= 0.8);
+    }
+    const share = rows.find((r) => r.model === 'shape fp16' && r.subject === 'engine' && r.callers === 256)!;
+    expect(result.goals.find((g) => g.model === 'shape fp16' && g.goal.includes('bare'))!.measured).toBeCloseTo(share.rps! / 8000, 9);
+    // gpu-check.sh's summary line: counts and each missed goal by model, provider and kind.
+    const missed = result.goals.filter((g) => g.met === false);
+    expect(gpuSummary(result)).toBe(`${rows.length} rows measured on 2 models; GPU goals met ${4 - missed.length}/4` +
+      (missed.length ? `; missed: ${missed.map((g) => `${g.model} cuda ${g.goal.includes('one caller') ? 'batch-1 p50 vs onnxruntime-node' : 'engine share'} ${g.measured!.toFixed(2)}x`).join(', ')}` : ''));
+  });
+
   it('without a GPU, each provider gets one row saying why', async () => {
     const choice = gpuModels(root, { only: ['fixture'] });
     const { rows } = await measureGpu({
@@ -157,6 +219,8 @@ describe('GPU rows', () => {
     });
     expect(rows.map((r) => `${r.provider} ${r.status}`)).toEqual(['cuda unavailable', 'tensorrt unavailable']);
     for (const r of rows) expect(r.reason).toMatch(/libonnxruntime_providers|\.so/);
+    const result = { providers: rows, goals: [], notes: [gpuModelsNote(choice)] } as unknown as BenchResult;
+    expect(gpuSummary(result)).toMatch(/^no GPU row measured \(cuda: .*\.so.*; tensorrt: .*\); models ready for the rows: tiny-bert \(fixture\) fp32, tiny-bert \(fixture\) fp16$/);
   });
 
   it('with a stubbed provider list, measures engine and onnxruntime-node per precision and callers, the bare Run and the share', async () => {

@@ -170,9 +170,7 @@ def reduce_tokenizer(tok_json: dict, target: int = VOCAB_TARGET) -> dict:
     kept = select_tokens(tok_json["model"]["vocab"], specials, target)
     new_id = {tok: i for i, tok in enumerate(kept)}
 
-    out = copy.deepcopy(tok_json)
-    out["truncation"] = None
-    out["padding"] = None
+    out = unpadded(tok_json)
     out["model"]["vocab"] = new_id
     for added in out["added_tokens"]:
         added["id"] = new_id[added["content"]]
@@ -180,10 +178,18 @@ def reduce_tokenizer(tok_json: dict, target: int = VOCAB_TARGET) -> dict:
     return out
 
 
-def tokenizer_config(original: dict) -> dict:
+def unpadded(tok_json: dict) -> dict:
+    """A copy of a tokenizer.json without fixed padding/truncation (the engine pads per batch and truncates)."""
+    out = copy.deepcopy(tok_json)
+    out["truncation"] = None
+    out["padding"] = None
+    return out
+
+
+def tokenizer_config(original: dict, max_len: int = MAX_LEN) -> dict:
     """The original tokenizer_config.json, minus local paths, with our max length."""
     cfg = {k: v for k, v in original.items() if k not in ("name_or_path", "special_tokens_map_file")}
-    cfg["model_max_length"] = MAX_LEN
+    cfg["model_max_length"] = max_len
     return cfg
 
 
