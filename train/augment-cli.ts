@@ -129,7 +129,8 @@ export async function main(argv: string[]): Promise<number> {
       counts,
     };
     writeFileSync(augmentMetaFile(out), `${JSON.stringify(meta, null, 2)}\n`);
-    say(`wrote ${counts.variants} variants of ${counts.texts_augmented}/${counts.texts} texts to ${path.relative(process.cwd(), out) || out} ` +
+    const shown = path.relative(process.cwd(), out);
+    say(`wrote ${counts.variants} variants of ${counts.texts_augmented}/${counts.texts} texts to ${shown.startsWith('..') ? out : shown} ` +
       `(${((100 * counts.words_replaced) / Math.max(1, counts.words_in_variants)).toFixed(0)}% of their words replaced)`);
     return 0;
   } catch (err) {
