@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readDataset } from '../datasets/index.js';
 import { augmentText, defaultEmbeddingsFile, loadEmbeddings, Neighbours, replacementsOf } from '../train/augment.js';
-import { main as augment } from '../train/augment-cli.js';
+import { main as augment, parseAugmentArgs } from '../train/augment-cli.js';
 import { main as train } from '../train/cli.js';
 import { parseTrainArgs } from '../train/options.js';
 import { checkPythonEnv, findPython } from '../train/python-env.js';
@@ -89,6 +89,16 @@ describe('augment: word replacement', () => {
     expect(emb.words.length).toBeGreaterThan(300_000);
     expect(emb.candidates.length).toBe(50_000);
     expect(new Neighbours(emb, 5).of('movie')).toContain('film');
+  });
+
+  it("takes its own flags out of the command line and reads the data flags as npm run train does", () => {
+    const a = parseAugmentArgs(['--recipe', path.join(root, 'recipes/sst2.json'), '--out', 'x.jsonl', '--per-text', '3', '--seed=9'], root);
+    if (a === 'help') throw new Error('unexpected help');
+    expect(a.settings).toEqual({ perText: 3, p: 0.4, neighbours: 15, candidates: 50_000, seed: 9 });
+    expect(a.out).toBe(path.resolve('x.jsonl'));
+    expect([a.data.data, a.data.test, a.data.devSize]).toEqual([path.resolve(root, '../shared/data/sst2/train.tsv'), path.resolve(root, '../shared/data/sst2/dev.tsv'), 2000]);
+    expect(() => parseAugmentArgs(['--data', 'x.csv', '--out', 'o.jsonl', '--p', '2'], root)).toThrow(/--p must be in \(0, 1\]/);
+    expect(() => parseAugmentArgs(['--data', 'x.csv'], root)).toThrow(/--out FILE is required/);
   });
 
   it('refuses flags that do not go together', () => {

@@ -7,11 +7,11 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DataError } from '../datasets/index.js';
+import { DataError, type Example } from '../datasets/index.js';
 import { repoRoot } from '../eval/data.js';
-import { augmentText, defaultEmbeddingsFile, EMBEDDINGS_PACKAGE, loadEmbeddings, Neighbours } from './augment.js';
+import { augmentText, defaultEmbeddingsFile, EMBEDDINGS_PACKAGE, loadEmbeddings, Neighbours, type AugmentOptions } from './augment.js';
 import { augmentMetaFile, AUGMENTED_FORMAT } from './extra-texts.js';
-import { parseTrainArgs, UsageError } from './options.js';
+import { isUsageError, parseTrainArgs, UsageError, type TrainOptions } from './options.js';
 import { prepareData } from './work-data.js';
 
 const say = (line: string) => process.stderr.write(`[augment] ${line}\n`);
@@ -33,9 +33,16 @@ labels are the original's, for reference only: the student trains on the teacher
 
 const FLAGS = ['out', 'per-text', 'p', 'neighbours', 'candidates', 'seed', 'embeddings'];
 
-export async function main(argv: string[]): Promise<number> {
-  const root = repoRoot();
-  // Augmentation flags are taken out; the rest are npm run train's data flags, parsed by its own parser.
+interface AugmentArgs {
+  settings: AugmentOptions & { neighbours: number; candidates: number };
+  out: string;
+  embeddings?: string;
+  /** The data flags, as npm run train reads them. */
+  data: TrainOptions;
+}
+
+/** Augmentation flags are taken out of argv; the rest are npm run train's data flags, parsed by its own parser. */
+export function parseAugmentArgs(argv: string[], root: string): AugmentArgs | 'help' {
   const mine: string[] = [];
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -45,44 +52,47 @@ export async function main(argv: string[]): Promise<number> {
       if (!m[2] && i + 1 < argv.length) mine.push(argv[++i]);
     } else rest.push(argv[i]);
   }
-  let settings: { perText: number; p: number; neighbours: number; candidates: number; seed: number };
-  let out: string;
-  let embeddingsFlag: string | undefined;
-  let o;
+  if (rest.includes('--help') || rest.includes('-h')) return 'help';
+  const { values } = parseArgs({ args: mine, options: Object.fromEntries(FLAGS.map((f) => [f, { type: 'string' as const }])), strict: true });
+  const num = (k: string, def: number, ok: (n: number) => boolean, what: string) => {
+    const v = values[k];
+    if (v === undefined) return def;
+    const n = Number(v);
+    if (!Number.isFinite(n) || !ok(n)) throw new UsageError(`--${k} must be ${what}, got '${v}'`);
+    return n;
+  };
+  const count = (n: number) => Number.isInteger(n) && n >= 1;
+  const settings = {
+    perText: num('per-text', 4, count, 'an integer >= 1'),
+    p: num('p', 0.4, (n) => n > 0 && n <= 1, 'in (0, 1]'),
+    neighbours: num('neighbours', 15, count, 'an integer >= 1'),
+    candidates: num('candidates', 50000, count, 'an integer >= 1'),
+    seed: num('seed', 1, Number.isInteger, 'an integer'),
+  };
+  if (!values.out) throw new UsageError('--out FILE is required (the JSONL of augmented texts to write)');
+  const data = parseTrainArgs(rest, root);
+  if (data === 'help') return 'help';
+  return { settings, out: path.resolve(values.out), embeddings: values.embeddings, data };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let a: AugmentArgs;
   try {
-    if (rest.includes('--help') || rest.includes('-h')) {
+    const parsed = parseAugmentArgs(argv, repoRoot());
+    if (parsed === 'help') {
       process.stdout.write(`${AUGMENT_USAGE}\n`);
       return 0;
     }
-    const { values } = parseArgs({ args: mine, options: Object.fromEntries(FLAGS.map((f) => [f, { type: 'string' as const }])), strict: true });
-    const num = (k: string, def: number, ok: (n: number) => boolean, what: string) => {
-      const v = values[k];
-      if (v === undefined) return def;
-      const n = Number(v);
-      if (!Number.isFinite(n) || !ok(n)) throw new UsageError(`--${k} must be ${what}, got '${v}'`);
-      return n;
-    };
-    const int = (n: number) => Number.isInteger(n) && n >= 1;
-    settings = {
-      perText: num('per-text', 4, int, 'an integer >= 1'),
-      p: num('p', 0.4, (n) => n > 0 && n <= 1, 'in (0, 1]'),
-      neighbours: num('neighbours', 15, int, 'an integer >= 1'),
-      candidates: num('candidates', 50000, int, 'an integer >= 1'),
-      seed: num('seed', 1, Number.isInteger, 'an integer'),
-    };
-    if (!values.out) throw new UsageError('--out FILE is required (the JSONL of augmented texts to write)');
-    out = path.resolve(values.out);
-    embeddingsFlag = values.embeddings;
-    const parsed = parseTrainArgs(rest, root);
-    if (parsed === 'help') throw new UsageError('unexpected --help');
-    o = parsed;
+    a = parsed;
   } catch (err) {
-    if (err instanceof UsageError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (isUsageError(err)) {
       say(`${(err as Error).message}\n\n${AUGMENT_USAGE}`);
       return 2;
     }
     throw err;
   }
+  const { settings, out, data: o } = a;
+  const embeddingsFlag = a.embeddings;
 
   try {
     const data = prepareData(o);
@@ -95,30 +105,12 @@ export async function main(argv: string[]): Promise<number> {
     say(`${emb.words.length} word vectors (${emb.dims}d) from ${embeddingsFlag ? file : EMBEDDINGS_PACKAGE} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const nb = new Neighbours(emb, settings.neighbours);
 
-    const tmp = `${out}.tmp`;
-    const fd = openSync(tmp, 'w');
-    const sha = createHash('sha256');
-    const counts = { texts: train.length, texts_augmented: 0, variants: 0, words_replaced: 0, words_in_variants: 0 };
-    train.forEach((e, i) => {
-      const variants = augmentText(e.text, e.spans, settings, nb);
-      if (variants.length) counts.texts_augmented++;
-      const lines = variants.map((v) => {
-        counts.words_replaced += v.replaced;
-        counts.words_in_variants += v.text.split(/\s+/).filter(Boolean).length;
-        return `${JSON.stringify({ text: v.text, heads: e.heads, ...(v.spans ? { spans: v.spans } : {}), augmented: true, source: path.basename(e.where) })}\n`;
-      }).join('');
-      counts.variants += variants.length;
-      sha.update(lines);
-      writeSync(fd, lines);
-      if ((i + 1) % 5000 === 0) say(`${i + 1}/${train.length} texts, ${counts.variants} variants`);
-    });
-    closeSync(fd);
-    renameSync(tmp, out);
+    const { sha256, counts } = writeVariants(out, train, settings, nb);
     const meta = {
       format: AUGMENTED_FORMAT,
       created: new Date().toISOString(),
       command: `npm run augment -- ${argv.join(' ')}`,
-      sha256: sha.digest('hex'),
+      sha256,
       data: data.files.map(({ role, dataset: d }) => ({ role, file: path.basename(d.file), sha256: d.sha256 })),
       split: data.split.source === 'seeded' ? { seed: data.split.seed, sizes: data.split.sizes } : { source: 'files', sizes: data.split.sizes },
       settings: {
@@ -140,6 +132,30 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
+}
+
+/** One JSONL row per variant, written beside `out` and renamed into place; its sha256 and counts. */
+function writeVariants(out: string, examples: Example[], settings: AugmentOptions, nb: Neighbours) {
+  const tmp = `${out}.tmp`;
+  const fd = openSync(tmp, 'w');
+  const sha = createHash('sha256');
+  const counts = { texts: examples.length, texts_augmented: 0, variants: 0, words_replaced: 0, words_in_variants: 0 };
+  examples.forEach((e, i) => {
+    const variants = augmentText(e.text, e.spans, settings, nb);
+    if (variants.length) counts.texts_augmented++;
+    const lines = variants.map((v) => {
+      counts.words_replaced += v.replaced;
+      counts.words_in_variants += v.text.split(/\s+/).filter(Boolean).length;
+      return `${JSON.stringify({ text: v.text, heads: e.heads, ...(v.spans ? { spans: v.spans } : {}), augmented: true, source: path.basename(e.where) })}\n`;
+    }).join('');
+    counts.variants += variants.length;
+    sha.update(lines);
+    writeSync(fd, lines);
+    if ((i + 1) % 5000 === 0) say(`${i + 1}/${examples.length} texts, ${counts.variants} variants`);
+  });
+  closeSync(fd);
+  renameSync(tmp, out);
+  return { sha256: sha.digest('hex'), counts };
 }
 
 function packageVersion(): string {

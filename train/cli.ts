@@ -9,7 +9,7 @@ import { DataError } from '../datasets/index.js';
 import { repoRoot } from '../eval/data.js';
 import { checkBatchIndependence } from './batch-check.js';
 import { prepareExtraTexts, type ExtraTexts } from './extra-texts.js';
-import { isPathFlag, parseTrainArgs, UsageError, USAGE, type TrainOptions } from './options.js';
+import { isPathFlag, isUsageError, parseTrainArgs, USAGE, type TrainOptions } from './options.js';
 import { checkPythonEnv, findPython } from './python-env.js';
 import { INTERRUPTED, runTrainer } from './run-trainer.js';
 import { prepareData, writeCanonical, type Prepared } from './work-data.js';
@@ -28,7 +28,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     o = parsed;
   } catch (err) {
-    if (err instanceof UsageError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (isUsageError(err)) {
       say(`${(err as Error).message}\n\n${USAGE}`);
       return 2;
     }

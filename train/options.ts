@@ -91,6 +91,9 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/** A bad command line: ours, or node:util parseArgs' (unknown flag, missing value). */
+export const isUsageError = (err: unknown) => err instanceof UsageError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS') === true;
+
 /** Parses argv (and the recipe it names); paths come back absolute. */
 export function parseTrainArgs(argv: string[], root: string): TrainOptions | 'help' {
   const options = Object.fromEntries(STRING_FLAGS.map((f) => [f, { type: 'string' as const }]));
