@@ -11,7 +11,7 @@ import { DataError, type Example } from '../datasets/index.js';
 import { repoRoot } from '../eval/data.js';
 import { augmentText, defaultEmbeddingsFile, EMBEDDINGS_PACKAGE, loadEmbeddings, Neighbours, type AugmentOptions } from './augment.js';
 import { augmentMetaFile, AUGMENTED_FORMAT } from './extra-texts.js';
-import { isUsageError, parseTrainArgs, UsageError, type TrainOptions } from './options.js';
+import { parseCommandLine, parseTrainArgs, UsageError, type TrainOptions } from './options.js';
 import { prepareData } from './work-data.js';
 
 const say = (line: string) => process.stderr.write(`[augment] ${line}\n`);
@@ -76,23 +76,9 @@ export function parseAugmentArgs(argv: string[], root: string): AugmentArgs | 'h
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let a: AugmentArgs;
-  try {
-    const parsed = parseAugmentArgs(argv, repoRoot());
-    if (parsed === 'help') {
-      process.stdout.write(`${AUGMENT_USAGE}\n`);
-      return 0;
-    }
-    a = parsed;
-  } catch (err) {
-    if (isUsageError(err)) {
-      say(`${(err as Error).message}\n\n${AUGMENT_USAGE}`);
-      return 2;
-    }
-    throw err;
-  }
-  const { settings, out, data: o } = a;
-  const embeddingsFlag = a.embeddings;
+  const a = parseCommandLine(() => parseAugmentArgs(argv, repoRoot()), AUGMENT_USAGE, say);
+  if (typeof a === 'number') return a;
+  const { settings, out, data: o, embeddings: embeddingsFlag } = a;
 
   try {
     const data = prepareData(o);

@@ -9,7 +9,7 @@ import { DataError } from '../datasets/index.js';
 import { repoRoot } from '../eval/data.js';
 import { checkBatchIndependence } from './batch-check.js';
 import { prepareExtraTexts, type ExtraTexts } from './extra-texts.js';
-import { isPathFlag, isUsageError, parseTrainArgs, USAGE, type TrainOptions } from './options.js';
+import { isPathFlag, parseCommandLine, parseTrainArgs, USAGE, type TrainOptions } from './options.js';
 import { checkPythonEnv, findPython } from './python-env.js';
 import { INTERRUPTED, runTrainer } from './run-trainer.js';
 import { prepareData, writeCanonical, type Prepared } from './work-data.js';
@@ -19,21 +19,8 @@ const say = (line: string) => process.stderr.write(`[train] ${line}\n`);
 export async function main(argv: string[]): Promise<number> {
   const began = Date.now();
   const root = repoRoot();
-  let o: TrainOptions;
-  try {
-    const parsed = parseTrainArgs(argv, root);
-    if (parsed === 'help') {
-      process.stdout.write(`${USAGE}\n`);
-      return 0;
-    }
-    o = parsed;
-  } catch (err) {
-    if (isUsageError(err)) {
-      say(`${(err as Error).message}\n\n${USAGE}`);
-      return 2;
-    }
-    throw err;
-  }
+  const o = parseCommandLine(() => parseTrainArgs(argv, root), USAGE, say);
+  if (typeof o === 'number') return o;
 
   // 1. Python first: minutes of data work are wasted if the trainer cannot start.
   const { python, from } = findPython(root, o.python);

@@ -91,8 +91,22 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-/** A bad command line: ours, or node:util parseArgs' (unknown flag, missing value). */
-export const isUsageError = (err: unknown) => err instanceof UsageError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS') === true;
+/** The parsed options, or the exit code once --help (0) or a bad command line (2: the problem, then the usage) is
+ * printed. Bad command lines are ours (UsageError) or node:util parseArgs' (unknown flag, missing value). */
+export function parseCommandLine<T>(parse: () => T | 'help', usage: string, say: (line: string) => void): T | number {
+  try {
+    const parsed = parse();
+    if (parsed !== 'help') return parsed;
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+      say(`${(err as Error).message}\n\n${usage}`);
+      return 2;
+    }
+    throw err;
+  }
+}
 
 /** Parses argv (and the recipe it names); paths come back absolute. */
 export function parseTrainArgs(argv: string[], root: string): TrainOptions | 'help' {
