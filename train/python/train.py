@@ -292,7 +292,7 @@ def main():
         "encoding": ("whitespace words, each tokenised alone, concatenated inside the model's special tokens; a word's "
                      "tag is on its first sub-token" if any(is_token(h) for h in heads) else "the whole text, tokenised once")
                     + f"; max_length {targs['max_length']}",
-        "training": {"hyperparameters": {k: targs.get(k) for k in FIXED if k != "data_sha256"} | {"patience": targs["patience"]},
+        "training": {"hyperparameters": {k: targs.get(k) for k in FIXED if not k.endswith("_sha256")} | {"patience": targs["patience"]},
                      "loss": "sum over heads of cross-entropy (softmax heads; token heads over first sub-tokens) or "
                              "binary cross-entropy (multi-label heads); with --teacher-targets (1-alpha)*hard + "
                              "alpha*T^2*KD per head",
