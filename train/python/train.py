@@ -295,7 +295,7 @@ def main():
         "training": {"hyperparameters": {k: targs.get(k) for k in FIXED if not k.endswith("_sha256")} | {"patience": targs["patience"]},
                      "loss": "sum over heads of cross-entropy (softmax heads; token heads over first sub-tokens) or "
                              "binary cross-entropy (multi-label heads); with --teacher-targets (1-alpha)*hard + "
-                             "alpha*T^2*KD per head",
+                             "alpha*T^2*KD per head; --augmented rows have no label: alpha*T^2*KD only",
                      "optimizer": "AdamW (fused, no decay on biases/LayerNorm) + linear warmup/decay, grad clip 1.0",
                      "selection": "best dev score = mean of head metrics (accuracy / micro-F1 / span F1) + sentence "
                                   "accuracy when there are several heads",
