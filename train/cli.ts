@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { DataError } from '../datasets/index.js';
 import { repoRoot } from '../eval/data.js';
 import { checkBatchIndependence } from './batch-check.js';
-import { isPathFlag, parseTrainArgs, UsageError, USAGE, type TrainOptions } from './options.js';
+import { prepareExtraTexts, type ExtraTexts } from './extra-texts.js';
+import { isPathFlag, parseCommandLine, parseTrainArgs, USAGE, type TrainOptions } from './options.js';
 import { checkPythonEnv, findPython } from './python-env.js';
 import { INTERRUPTED, runTrainer } from './run-trainer.js';
 import { prepareData, writeCanonical, type Prepared } from './work-data.js';
@@ -18,21 +19,8 @@ const say = (line: string) => process.stderr.write(`[train] ${line}\n`);
 export async function main(argv: string[]): Promise<number> {
   const began = Date.now();
   const root = repoRoot();
-  let o: TrainOptions;
-  try {
-    const parsed = parseTrainArgs(argv, root);
-    if (parsed === 'help') {
-      process.stdout.write(`${USAGE}\n`);
-      return 0;
-    }
-    o = parsed;
-  } catch (err) {
-    if (err instanceof UsageError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
-      say(`${(err as Error).message}\n\n${USAGE}`);
-      return 2;
-    }
-    throw err;
-  }
+  const o = parseCommandLine(() => parseTrainArgs(argv, root), USAGE, say);
+  if (typeof o === 'number') return o;
 
   // 1. Python first: minutes of data work are wasted if the trainer cannot start.
   const { python, from } = findPython(root, o.python);
@@ -46,8 +34,13 @@ export async function main(argv: string[]): Promise<number> {
 
   // 2. Data: read, validate, split, canonical files.
   let data: Prepared;
+  let extra: ExtraTexts;
+  const out = path.resolve(o.out);
+  const work = o.work ?? path.join(root, 'models', '.work', 'train', `${path.basename(out)}-${createHash('sha256').update(out).digest('hex').slice(0, 8)}`);
   try {
     data = prepareData(o);
+    writeCanonical(work, data);
+    extra = prepareExtraTexts(o, data, work, root);
   } catch (err) {
     if (err instanceof DataError) {
       say(`bad data (${err.code}): ${err.message}`);
@@ -55,10 +48,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  for (const w of data.warnings) say(`warning: ${w}`);
-  const out = path.resolve(o.out);
-  const work = o.work ?? path.join(root, 'models', '.work', 'train', `${path.basename(out)}-${createHash('sha256').update(out).digest('hex').slice(0, 8)}`);
-  writeCanonical(work, data);
+  for (const w of [...data.warnings, ...extra.warnings]) say(`warning: ${w}`);
   const heads = data.heads.map((h) => `${h.name} (${h.kind}${h.problemType === 'multi_label_classification' ? ', multi-label' : ''}, ${h.labels.length} labels)`);
   say(`heads: ${heads.join(', ')}; ${data.split.source === 'seeded' ? `seeded split (seed ${data.split.seed}) of ${path.basename(o.data)}` : 'dev/test files'}: ` +
     `train ${data.split.sizes.train}, dev ${data.split.sizes.dev}, test ${data.split.sizes.test}; work folder ${shown(work)}`);
@@ -66,7 +56,7 @@ export async function main(argv: string[]): Promise<number> {
   // 3. The trainer fills a staging folder beside --out; a leftover one from a killed run is discarded first.
   const staging = path.join(path.dirname(out), `.${path.basename(out)}.staging`);
   rmSync(staging, { recursive: true, force: true });
-  const args = ['--work', work, '--out', staging, '--name', path.basename(out), ...o.pythonArgs];
+  const args = ['--work', work, '--out', staging, '--name', path.basename(out), ...o.pythonArgs, ...extra.args];
   const run = await runTrainer({ python, root, args, nice: o.nice, onLine: (l) => process.stderr.write(`  ${l}\n`) });
   if (run.code !== 0) {
     rmSync(staging, { recursive: true, force: true });
@@ -84,7 +74,7 @@ export async function main(argv: string[]): Promise<number> {
   say(`batch independence (${py.export.model_onnx} int8, ${check.texts} ${data.parts.test ? 'test' : 'dev'} texts one by one vs all at once, ` +
     `mean batch ${check.meanBatchSize.toFixed(1)}): same labels ${check.sameLabels}/${check.texts}, max score difference ${check.maxScoreDiff.toExponential(1)} ` +
     `-> ${check.passed ? 'passed' : py.export.model_onnx === 'static' ? 'FAILED' : 'failed, as dynamic int8 may'}`);
-  writeFileSync(manifestFile, `${JSON.stringify(manifest(o, root, out, data, py, check, began), null, 2)}\n`);
+  writeFileSync(manifestFile, `${JSON.stringify({ ...manifest(o, root, out, data, py, check, began), ...extra.manifest }, null, 2)}\n`);
   if (!check.passed && py.export.model_onnx === 'static') {
     rmSync(staging, { recursive: true, force: true });
     say(`static int8 answers depend on batching: ${out} is not written (the exports are in ${work})`);

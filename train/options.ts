@@ -12,7 +12,7 @@ export type Task = (typeof TASKS)[number];
 export const PYTHON_FLAGS = ['base', 'epochs', 'lr', 'batch-size', 'max-length', 'warmup', 'weight-decay', 'seed', 'threads',
   'patience', 'evals-per-epoch', 'eval-every', 'max-minutes', 'max-steps', 'ckpt-minutes', 'kd-alpha', 'kd-temp',
   'calib-size', 'latency-n', 'teacher-targets', 'write-targets'] as const;
-const PATH_FLAGS: readonly string[] = ['data', 'dev', 'test', 'out', 'work', 'teacher-targets', 'write-targets'];
+const PATH_FLAGS: readonly string[] = ['data', 'dev', 'test', 'out', 'work', 'teacher-targets', 'write-targets', 'augmented', 'targets-texts'];
 export const isPathFlag = (flag: string) => PATH_FLAGS.includes(flag);
 
 export const USAGE = `npm run train -- --data FILE [options]      (or --recipe recipes/NAME.json)
@@ -38,6 +38,10 @@ Model:
   --max-minutes N        training budget over all resumes; the best checkpoint so far is exported
   --teacher-targets F    distil from a teacher's stored logits (.npz); --kd-alpha X --kd-temp T
   --write-targets F      also write this model's logits on the training texts (.npz, float16) for a student
+  --targets-texts F      with --write-targets: also on these texts (JSONL rows with "text", e.g. npm run augment's);
+                         a finished run is not retrained, only re-exported and labelled
+  --augmented F          with --teacher-targets: also train on these texts (npm run augment's JSONL), with the
+                         distillation term only; each needs a teacher target
   --calib-size N         training texts to calibrate static int8 on (default 512)
 Running:
   --recipe FILE          a JSON file of these flags (recipes/*.json)
@@ -50,7 +54,8 @@ Exit codes: 0 written, 2 usage, 3 Python lacks a module, 4 bad data, 5 trainer f
 on batching (not written), 75 interrupted (rerun to resume).`;
 
 const STRING_FLAGS = ['data', 'dev', 'test', 'format', 'text-column', 'label-column', 'label-delimiter', 'label-columns',
-  'heads', 'task', 'dev-size', 'test-size', 'split-seed', 'out', 'recipe', 'python', 'work', 'check-texts', ...PYTHON_FLAGS] as const;
+  'heads', 'task', 'dev-size', 'test-size', 'split-seed', 'out', 'recipe', 'python', 'work', 'check-texts', 'augmented', 'targets-texts',
+  ...PYTHON_FLAGS] as const;
 
 export interface TrainOptions {
   data: string;
@@ -72,6 +77,10 @@ export interface TrainOptions {
   nice: boolean;
   checkTexts: number;
   recipe?: string;
+  /** Texts a student distils on without their labels (--augmented). */
+  augmented?: string;
+  /** Extra texts a teacher writes targets for (--targets-texts). */
+  targetsTexts?: string;
   /** Flags passed through to the Python trainer. */
   pythonArgs: string[];
   /** Every flag as resolved (recipe + command line), for the manifest. */
@@ -80,6 +89,23 @@ export interface TrainOptions {
 
 export class UsageError extends Error {
   override name = 'UsageError';
+}
+
+/** The parsed options, or the exit code once --help (0) or a bad command line (2: the problem, then the usage) is
+ * printed. Bad command lines are ours (UsageError) or node:util parseArgs' (unknown flag, missing value). */
+export function parseCommandLine<T>(parse: () => T | 'help', usage: string, say: (line: string) => void): T | number {
+  try {
+    const parsed = parse();
+    if (parsed !== 'help') return parsed;
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+      say(`${(err as Error).message}\n\n${usage}`);
+      return 2;
+    }
+    throw err;
+  }
 }
 
 /** Parses argv (and the recipe it names); paths come back absolute. */
@@ -121,6 +147,8 @@ export function parseTrainArgs(argv: string[], root: string): TrainOptions | 'he
   const format = str('format') as Format | undefined;
   if (format && !FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got '${format}'`);
   const list = (k: string) => str(k)?.split(',').map((s) => s.trim()).filter(Boolean);
+  if (flags.augmented && !flags['teacher-targets']) throw new UsageError('--augmented needs --teacher-targets: augmented texts train on the teacher\'s targets only');
+  if (flags['targets-texts'] && !flags['write-targets']) throw new UsageError('--targets-texts needs --write-targets (the .npz to write the targets into)');
   const pythonArgs: string[] = [];
   for (const f of PYTHON_FLAGS) if (flags[f] !== undefined) pythonArgs.push(`--${f}`, String(flags[f]));
   return {
@@ -131,6 +159,7 @@ export function parseTrainArgs(argv: string[], root: string): TrainOptions | 'he
     out: str('out') ?? path.join(root, 'models', name),
     work: str('work'), python: str('python'), nice: !flags['no-nice'], checkTexts: num('check-texts', 1000),
     recipe: recipeFile ? path.relative(root, path.resolve(recipeFile)) : undefined,
+    augmented: str('augmented'), targetsTexts: str('targets-texts'),
     pythonArgs: pythonArgs, resolved: flags,
   };
 }

@@ -65,6 +65,9 @@ def encode_rows(tok, rows, heads, max_len, where: str):
         enc["ids"].append(ids)
         enc["first"].append(first)
         for h in heads:
+            if "heads" not in r:  # an augmented text: its labels are unknown, only the teacher's targets train on it
+                enc["y"][h["name"]].append(unknown_label(h, len(ids)))
+                continue
             name, value = h["name"], r["heads"].get(h["name"])
             try:
                 if is_token(h):
@@ -81,6 +84,13 @@ def encode_rows(tok, rows, heads, max_len, where: str):
                 raise SystemExit(f"{where} row {n + 1}: head {name!r}: label {e} is not in the training labels")
             enc["y"][name].append(y)
     return enc
+
+
+def unknown_label(head, n_ids):
+    """A target the hard loss leaves out: -100 (per token for token heads), NaN for multi-label heads."""
+    if is_token(head):
+        return [-100] * n_ids
+    return np.full(len(head["labels"]), np.nan, np.float32) if is_multi(head) else -100
 
 
 def collate(ids, rows, pad_id, heads=None, ys=None):

@@ -43,11 +43,15 @@ class Graph(nn.Module):
 
 
 def hard_loss(head, z, y):
+    """Rows (or words) without a label (augmented texts: -100, or NaN for multi-label) are left out; 0 when none has one."""
     if is_token(head):
-        return F.cross_entropy(z.flatten(0, -2), y.flatten(), ignore_index=-100)
+        z, y = z.flatten(0, -2), y.flatten()
+    known = ~torch.isnan(y[:, 0]) if is_multi(head) else y != -100
+    if not known.any():
+        return z.sum() * 0
     if is_multi(head):
-        return F.binary_cross_entropy_with_logits(z, y)
-    return F.cross_entropy(z, y)
+        return F.binary_cross_entropy_with_logits(z[known], y[known])
+    return F.cross_entropy(z, y, ignore_index=-100)
 
 
 def kd_loss(head, z, t, mask, temp):

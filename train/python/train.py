@@ -31,7 +31,8 @@ from targets import Targets, write_targets
 
 INTERRUPTED = 75  # EX_TEMPFAIL: a checkpoint is saved, the same command resumes
 FIXED = ("base", "epochs", "lr", "batch_size", "max_length", "warmup", "weight_decay", "seed", "max_steps",
-         "train_subset", "evals_per_epoch", "eval_every", "data_sha256", "teacher_targets", "kd_alpha", "kd_temp")
+         "train_subset", "evals_per_epoch", "eval_every", "data_sha256", "teacher_targets", "kd_alpha", "kd_temp",
+         "augmented_sha256")
 
 
 def parse_args(argv=None):
@@ -53,6 +54,8 @@ def parse_args(argv=None):
     p.add_argument("--kd-alpha", type=float, default=0.5, help="weight of the distillation term")
     p.add_argument("--kd-temp", type=float, default=2.0)
     p.add_argument("--write-targets", help="after export, write this model's logits on the training texts (.npz)")
+    p.add_argument("--targets-texts", help="canonical rows of extra texts (no labels) to write targets for too")
+    p.add_argument("--augmented", help="canonical rows of extra texts (no labels) to train on with the KD term only")
     p.add_argument("--calib-size", type=int, default=512, help="training texts to calibrate static int8 on")
     p.add_argument("--latency-n", type=int, default=100, help="texts timed at batch 1 per model file")
     p.add_argument("--opset", type=int, default=17)
@@ -101,6 +104,7 @@ MIN_DEV_FOR_SELECTION = 50  # below this, dev scores are noise: train to the end
 def train(a, heads, tok, bdir, rows, enc, dev_rows, dev_enc, run):
     """The training loop; returns the summary (also written to run/summary.json)."""
     (run / "ckpt").mkdir(parents=True, exist_ok=True)
+    rows, enc, n_augmented = with_augmented(a, tok, heads, rows, enc)
     logf = open(run / "train.log", "a")
     say = lambda msg: log(msg, logf)
     torch.manual_seed(a.seed)
@@ -117,6 +121,7 @@ def train(a, heads, tok, bdir, rows, enc, dev_rows, dev_enc, run):
     if teacher:
         say(f"teacher targets {a.teacher_targets}: heads {[h['name'] for h in teacher.heads]}, "
             f"{teacher.coverage:.1%} of training rows covered")
+        require_targets(a, teacher, rows, len(rows) - n_augmented)
 
     config = AutoConfig.from_pretrained(bdir)
     model = MultiHead(config, heads, pretrained=bdir)
@@ -202,10 +207,32 @@ def train(a, heads, tok, bdir, rows, enc, dev_rows, dev_enc, run):
                "train_examples": int(len(train_rows)), "dev_examples": len(dev_rows),
                "train_seconds": round(state["train_seconds"], 1), "stopped": stop, "budget_minutes": a.max_minutes,
                "kept_checkpoint": "best dev score" if select else f"last checkpoint (dev < {MIN_DEV_FOR_SELECTION} rows)",
-               "best": state["best"], "history": state["history"], "teacher_coverage": teacher.coverage if teacher else None}
+               "best": state["best"], "history": state["history"], "teacher_coverage": teacher.coverage if teacher else None,
+               "augmented_examples": n_augmented}
     json.dump(summary, open(run / "summary.json", "w"), indent=1)
     say(f"training done: best dev {state['best']}; {state['train_seconds'] / 60:.1f} min")
     return summary
+
+
+def with_augmented(a, tok, heads, rows, enc):
+    """Training rows + the --augmented ones (appended; unknown labels), their encoding, and how many were added."""
+    if not a.augmented:
+        return rows, enc, 0
+    if not a.teacher_targets:
+        raise SystemExit("--augmented needs --teacher-targets: augmented texts train on the teacher's targets only")
+    aug = load_rows(a.augmented)
+    x = encode_rows(tok, aug, heads, a.max_length, "augmented texts")
+    return rows + aug, {"ids": enc["ids"] + x["ids"], "first": enc["first"] + x["first"],
+                        "y": {k: v + x["y"][k] for k, v in enc["y"].items()}}, len(aug)
+
+
+def require_targets(a, teacher, rows, first_augmented):
+    """Augmented rows have no label: without a teacher target they would train on nothing, so none may lack one."""
+    missing = [rows[i]["text"] for i in range(first_augmented, len(rows)) if teacher.row[i] < 0]
+    if missing:
+        raise SystemExit(f"{len(missing)} of {len(rows) - first_augmented} augmented texts have no teacher target in "
+                         f"{a.teacher_targets} (e.g. {missing[0]!r}): rerun the teacher's command with --write-targets "
+                         f"{a.teacher_targets} --targets-texts <the augmented file> (it is not retrained)")
 
 
 def epochs_for(a, steps_per_epoch) -> float:
@@ -250,6 +277,7 @@ def main():
               for s in split_names}
     run = work / "run"
     t0 = time.time()
+    a.augmented_sha256 = file_hash(a.augmented) if a.augmented else None
     summary = trained(run, a) or train(a, heads, tok, bdir, rows, enc, *splits["dev"], run)
     best = run / "best"
     staging.mkdir(parents=True, exist_ok=True)
@@ -264,23 +292,33 @@ def main():
         "encoding": ("whitespace words, each tokenised alone, concatenated inside the model's special tokens; a word's "
                      "tag is on its first sub-token" if any(is_token(h) for h in heads) else "the whole text, tokenised once")
                     + f"; max_length {targs['max_length']}",
-        "training": {"hyperparameters": {k: targs[k] for k in FIXED if k != "data_sha256"} | {"patience": targs["patience"]},
+        "training": {"hyperparameters": {k: targs.get(k) for k in FIXED if not k.endswith("_sha256")} | {"patience": targs["patience"]},
                      "loss": "sum over heads of cross-entropy (softmax heads; token heads over first sub-tokens) or "
                              "binary cross-entropy (multi-label heads); with --teacher-targets (1-alpha)*hard + "
-                             "alpha*T^2*KD per head",
+                             "alpha*T^2*KD per head; --augmented rows have no label: alpha*T^2*KD only",
                      "optimizer": "AdamW (fused, no decay on biases/LayerNorm) + linear warmup/decay, grad clip 1.0",
                      "selection": "best dev score = mean of head metrics (accuracy / micro-F1 / span F1) + sentence "
                                   "accuracy when there are several heads",
                      "best_step": meta["dev"]["step"], "best_dev_torch": meta["dev"],
                      **{k: summary.get(k) for k in ("steps", "total_steps", "train_examples", "train_seconds", "stopped",
-                                                    "kept_checkpoint", "teacher_coverage")},
+                                                    "kept_checkpoint", "teacher_coverage", "augmented_examples")},
                      "torch_threads": targs["threads"], "torch": torch.__version__, "python": platform.python_version()},
         **part,
     }
     if a.write_targets:
         texts = [r["text"] for r in rows]
-        write_targets(a.write_targets, texts, heads, word_logits(heads, enc, fp32_logits(work, heads, tok, enc, a)))
-        manifest["targets_written"] = {"path": a.write_targets, "rows": len(texts)}
+        logits = word_logits(heads, enc, fp32_logits(work, heads, tok, enc, a))
+        extra = []
+        if a.targets_texts:  # e.g. augmented texts: the same fp32 ONNX, the same encoding as the training rows
+            seen = set(texts)
+            extra = [r for r in load_rows(a.targets_texts) if r["text"] not in seen]
+            xenc = encode_rows(tok, extra, heads, a.max_length, "targets texts")
+            more = word_logits(heads, xenc, fp32_logits(work, heads, tok, xenc, a)) if extra else {}
+            texts += [r["text"] for r in extra]
+            logits = {k: v + more.get(k, []) for k, v in logits.items()}
+        write_targets(a.write_targets, texts, heads, logits)
+        manifest["targets_written"] = {"path": a.write_targets, "rows": len(texts), "training_rows": len(rows),
+                                       "extra_texts": len(extra)}
         log(f"teacher targets: {a.write_targets} ({Path(a.write_targets).stat().st_size / 1e6:.1f} MB, {len(texts)} texts)")
     json.dump(manifest, open(staging / "manifest.json", "w"), indent=2)
     log(f"python side done in {(time.time() - t0) / 60:.1f} min")
