@@ -8,7 +8,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadClassifier, loadParser } from '../lib/index.js';
 import { checkBatchIndependence } from '../train/batch-check.js';
-import { main } from '../train/cli.js';
+import { main, repoRelative } from '../train/cli.js';
 import { parseTrainArgs } from '../train/options.js';
 import { checkPythonEnv, findPython } from '../train/python-env.js';
 
@@ -185,6 +185,12 @@ kill -9 $pid; wait $pid
 });
 
 describe('train options', () => {
+  it('writes manifest paths relative to the repository root, ../shared beside it included', () => {
+    const r = path.join(path.sep, 'home', 'me', 'onnx-textclf');
+    const json = JSON.stringify({ work: path.join(r, 'models', '.work', 'x'), warn: `${path.join(r, '..', 'shared', 'data', 'a.tsv')}: 2 duplicates`, other: '/tmp/y' });
+    expect(JSON.parse(repoRelative(json, r))).toEqual({ work: path.join('models', '.work', 'x'), warn: `${path.join('..', 'shared', 'data', 'a.tsv')}: 2 duplicates`, other: '/tmp/y' });
+  });
+
   it('reads a recipe: paths relative to the repo root, command-line flags win, unknown keys refused', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'train-recipe-'));
     const recipe = path.join(dir, 'r.json');

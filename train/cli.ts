@@ -74,7 +74,7 @@ export async function main(argv: string[]): Promise<number> {
   say(`batch independence (${py.export.model_onnx} int8, ${check.texts} ${data.parts.test ? 'test' : 'dev'} texts one by one vs all at once, ` +
     `mean batch ${check.meanBatchSize.toFixed(1)}): same labels ${check.sameLabels}/${check.texts}, max score difference ${check.maxScoreDiff.toExponential(1)} ` +
     `-> ${check.passed ? 'passed' : py.export.model_onnx === 'static' ? 'FAILED' : 'failed, as dynamic int8 may'}`);
-  writeFileSync(manifestFile, `${JSON.stringify({ ...manifest(o, root, out, data, py, check, began), ...extra.manifest }, null, 2)}\n`);
+  writeFileSync(manifestFile, `${repoRelative(JSON.stringify({ ...manifest(o, root, out, data, py, check, began), ...extra.manifest }, null, 2), root)}\n`);
   if (!check.passed && py.export.model_onnx === 'static') {
     rmSync(staging, { recursive: true, force: true });
     say(`static int8 answers depend on batching: ${out} is not written (the exports are in ${work})`);
@@ -101,6 +101,12 @@ function shown(p: string): string {
 function pick(texts: string[], n: number): string[] {
   if (texts.length <= n) return texts;
   return Array.from({ length: n }, (_, i) => texts[Math.floor((i * texts.length) / n)]);
+}
+
+/** The manifest is committed with the model: paths inside this checkout (and ../shared beside it) are written
+ * relative to the repository root, wherever Python or a warning put an absolute one. */
+export function repoRelative(json: string, root: string): string {
+  return json.split(root + path.sep).join('').split(path.dirname(root) + path.sep).join(`..${path.sep}`);
 }
 
 function manifest(o: TrainOptions, root: string, out: string, data: Prepared, py: object, check: object, began: number) {
