@@ -176,7 +176,7 @@ describe('GPU rows', () => {
     expect(skipped['odd int8']).toMatch(/precision int8 .* is not fp32 or fp16/);
     expect(gpuModelsNote(choice)).toMatch(/^GPU rows' models: tiny-bert \(fixture\) fp32, shape fp32, shape fp16; not available: .*gone fp32 \(missing/);
 
-    const empty = gpuModels(root, { modelsDir: path.join(tmp, 'no-models-here') });
+    const empty = gpuModels(root, { fp32: '/nonexistent/model_fp32.onnx', modelsDir: path.join(tmp, 'no-models-here') });
     expect(empty.targets.map((t) => t.name)).toEqual(['tiny-bert (fixture) fp32']);
     expect(empty.skipped.at(-1)!.reason).toMatch(/^no .*no-models-here\/models\.json: python models\/scripts\/make_gpu_models\.py --out .*no-models-here$/);
   });
