@@ -56,6 +56,10 @@ export async function main(argv: string[]): Promise<number> {
     throw err;
   }
   for (const w of data.warnings) say(`warning: ${w}`);
+  if (o.long === 'chunks' && data.heads.some((h) => h.kind === 'token')) {
+    say(`--long chunks trains sequence heads only; the data has the token head '${data.heads.find((h) => h.kind === 'token')!.name}' (keep the others with --heads or --task classify)`);
+    return 2;
+  }
   const out = path.resolve(o.out);
   const work = o.work ?? path.join(root, 'models', '.work', 'train', `${path.basename(out)}-${createHash('sha256').update(out).digest('hex').slice(0, 8)}`);
   writeCanonical(work, data);
@@ -121,7 +125,7 @@ function manifest(o: TrainOptions, root: string, out: string, data: Prepared, py
     created: new Date().toISOString(),
     command: `npm run train -- ${process.argv.slice(2).join(' ')}`,
     recipe: o.recipe ?? null,
-    options: Object.fromEntries(Object.entries(o.resolved).map(([k, v]) => [k, isPathFlag(k) ? rel(String(v)) : v])),
+    options: Object.fromEntries(Object.entries(o.resolved).map(([k, v]) => [k, isPathFlag(k) ? rel(String(v)) : k === 'derive' ? o.derive : v])),
     data: data.files.map(({ role, dataset: d }) => ({ role, file: rel(d.file), format: d.format, sha256: d.sha256, rows: d.examples.length })),
     split: data.split.source === 'seeded'
       ? { source: `seeded split of the data file by unique text (no text in two parts)`, seed: data.split.seed, dev: o.devSize, test: o.test ? 0 : o.testSize, sizes: data.split.sizes }
