@@ -4,23 +4,16 @@
 // engine's default classify/parse on the folder it wrote, window plan read from its config.json.
 // Needs Python with torch (npm run setup-python): skipped only outside CI when it is absent.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadClassifier, loadParser, type SequencePrediction } from '../lib/index.js';
 import { main } from '../train/cli.js';
 import { parseTrainArgs } from '../train/options.js';
-import { checkPythonEnv, findPython } from '../train/python-env.js';
+import { python, reason, root, skip, TINY_BASE, trainerReady } from './trainer-python.js';
 import { categoryOf } from '../eval/tasks/newsgroups.js';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const { python } = findPython(root);
-const env = checkPythonEnv(python, 'minilm');
-const skip = !env.ok && !process.env.CI;
-const reason = skip ? ` (SKIPPED: CI is unset and ${python} lacks ${env.missing.join(', ')}; run npm run setup-python)` : '';
-const TINY_BASE = path.join(os.tmpdir(), 'onnx-textclf-tiny-bert-base-v1'); // shared with train.test.ts
 const WINDOW = 32;
 const FAST = ['--base', TINY_BASE, '--python', python, '--threads', '1', '--lr', '3e-3', '--batch-size', '8', '--latency-n', '5',
   '--calib-size', '64', '--max-length', String(WINDOW), '--dev-size', '20', '--max-steps', '6', '--max-minutes', '0'];
@@ -101,12 +94,7 @@ function metrics(gold: string[], pred: string[]) {
 
 describe.skipIf(skip)(`npm run train -- --long chunks (20NG-shaped)${reason}`, { timeout: 300_000 }, () => {
   beforeAll(() => {
-    if (!env.ok) throw new Error(`CI is set but the trainer's Python is not usable:\n${env.message}`);
-    tmp = mkdtempSync(path.join(os.tmpdir(), 'train-long-'));
-    if (!existsSync(TINY_BASE)) {
-      const r = spawnSync(python, [path.join(root, 'train/python/tiny_base.py'), '--out', TINY_BASE], { encoding: 'utf8' });
-      expect(r.status, r.stderr).toBe(0);
-    }
+    tmp = trainerReady('train-long-');
     trainFile = path.join(tmp, 'train.jsonl.gz');
     testFile = path.join(tmp, 'test.jsonl.gz');
     writeFileSync(trainFile, jsonlGz(split('train', 4)));
