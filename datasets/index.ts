@@ -6,3 +6,5 @@ export { bioLabels, bioToSpans, spansToChunks, wordTags, type Chunk } from './bi
 export { parseAnnotations } from './rasa.js';
 export { checkSpans } from './build.js';
 export { DATA_FLAGS, DATA_FLAGS_USAGE, readOptionsFromFlags } from './flags.js';
+export { STRIP_PARTS, stripParts, stripPost, type StripPart } from './posts.js';
+export { checkDeriveSpec, deriveHeads, type DeriveSpec, type DerivedHead } from './derive.js';

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { buildDataset, type Row } from './build.js';
 import { looksLikeSst2, parseCsv, parseTsv, SST2_OPTIONS, tableRows } from './delimited.js';
 import { detectJsonShape, jsonRows, parseJsonArray, parseJsonl } from './jsonl.js';
+import { stripPost, type StripPart } from './posts.js';
 import { rasaRows } from './rasa.js';
 import { readSource, type Source } from './source.js';
 import { DataError, FORMATS, type Dataset, type Format, type ReadOptions } from './types.js';
@@ -15,8 +16,19 @@ export function readDataset(file: string, options: ReadOptions = {}): Dataset {
     throw new DataError('DATA_FORMAT', file, `unknown format '${requested}' (formats: auto, ${FORMATS.join(', ')})`);
   }
   const src = readSource(file);
-  const { format, rows, warnings } = readRows(src, requested, options);
+  const read = readRows(src, requested, options);
+  const { format, rows, warnings } = options.strip?.length ? stripRows(read, options.strip, file) : read;
   return buildDataset({ file, format, sha256: src.sha256, rows, tokenHead: options.tokenHead, warnings, duplicates: options.duplicates });
+}
+
+/** Texts with the `strip` parts removed; spans would no longer point at their words, so spans refuse it. */
+function stripRows(read: ReturnType<typeof readRows>, parts: readonly StripPart[], file: string): ReturnType<typeof readRows> {
+  if (read.rows.some((r) => r.spans)) throw new DataError('DATA_INCOMPATIBLE', file, 'strip would move the labelled spans: it applies to classification data only');
+  const rows = read.rows.map((r) => ({ ...r, text: stripPost(r.text, parts) }));
+  const kept = rows.filter((r) => r.text.trim() !== '');
+  const warnings = [...(read.warnings ?? [])];
+  if (kept.length < rows.length) warnings.push(`${file}: dropped ${rows.length - kept.length} text(s) left empty by --strip ${parts.join(',')}`);
+  return { ...read, rows: kept, warnings };
 }
 
 function readRows(src: Source, requested: Format | 'auto', options: ReadOptions): { format: Format; rows: Row[]; warnings?: string[] } {

@@ -1,4 +1,5 @@
 // The one in-memory shape every data format is read into: the trainer and the eval never see a format.
+import type { StripPart } from './posts.js';
 
 /** A labelled character span: [start, end) in UTF-16 code units of `Example.text`, on whitespace-word boundaries. */
 export interface Span {
@@ -64,6 +65,11 @@ export interface ReadOptions {
    * published). Either way `warnings` counts them.
    */
   duplicates?: 'drop' | 'keep';
+  /**
+   * Posts (20 Newsgroups, e-mail): strip these parts of each text as scikit-learn's fetch_20newsgroups `remove=`
+   * does (datasets/posts.ts). Texts left empty are dropped and counted in `warnings`.
+   */
+  strip?: readonly StripPart[];
 }
 
 export type DataErrorCode =

@@ -41,7 +41,8 @@ ${DATA_FLAGS_USAGE}
   --manifest          merge the summary into <model>/manifest.json under metrics.engine.<split>.<onnx file name>
   --dual <a>,<b>      snips/massive: also run two single-task models on the same texts and report them beside
                       the multi-head model (accuracy, batch-1 p50/p99 of one parse vs the two calls, 64-caller throughput)
-  --long <mode>       texts longer than the window: truncate (default), head-tail, or chunks (docs/long-documents.md)
+  --long <mode>       texts longer than the window: truncate, head-tail, or chunks (default: the folder's config.json
+                      long_options, else truncate; docs/long-documents.md)
   --window <n>        tokens per window, special tokens included (default: the model's)
   --stride <n>        tokens between window starts (default: 3/4 of the window)
   --aggregate <how>   chunks: weighted (default), mean or max

@@ -47,7 +47,8 @@ export class Classifier extends Pipeline {
 
   classify(text: string, options?: ClassifyOptions): Promise<Classification>;
   classify(texts: readonly string[], options?: ClassifyOptions): Promise<Classification[]>;
-  classify(input: string | readonly string[], options: ClassifyOptions = {}): Promise<Classification | Classification[]> {
+  classify(input: string | readonly string[], callOptions: ClassifyOptions = {}): Promise<Classification | Classification[]> {
+    const options = this.withLongDefaults(callOptions);
     return forTexts(input, textsInFlight(this.engine.maxQueue, options), async (text) => {
       checkClassifyOptions(options);
       const plan = longPlan(options, this.tokenizer.maxTokens, this.tokenizer.specialTokens);

@@ -2,6 +2,7 @@
 import { Engine, type EngineOptions } from './engine.js';
 import { invalidOption, ModelLoadError } from './errors.js';
 import { readModelDir, type ModelDir } from './model-dir.js';
+import { folderLongOptions, withLongDefaults, type LongOptions } from './postprocess/chunks.js';
 import { TextTokenizer } from './tokenize.js';
 import { TokenizerPool } from './tokenize-pool.js';
 
@@ -31,9 +32,21 @@ export abstract class Pipeline {
   readonly model: ModelDir;
   readonly tokenizer: TextTokenizer;
   protected readonly pool: TokenizerPool | undefined;
+  /** How texts longer than the window are read unless a call says otherwise (config.json `long_options`). */
+  readonly longDefaults: LongOptions;
 
   constructor(opened: OpenedModel) {
     ({ engine: this.engine, model: this.model, tokenizer: this.tokenizer, pool: this.pool } = opened);
+    try {
+      this.longDefaults = folderLongOptions(this.model.config.long_options, this.tokenizer.maxTokens, this.tokenizer.specialTokens, 'long_options');
+    } catch (err) {
+      throw new ModelLoadError(`${this.model.dir}/config.json: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** A call's options with the folder's long-text defaults under them. */
+  protected withLongDefaults<T extends LongOptions>(options: T): T {
+    return withLongDefaults(this.longDefaults, options);
   }
 
   /** Rejects queued work with DisposedError, lets the batch in flight finish, then frees the session. */

@@ -28,6 +28,8 @@ export interface ModelConfig {
   /** Calibration temperature fitted on held-out data (our manifest convention); 1 when absent. */
   temperature?: number;
   heads?: HeadConfig[];
+  /** Default long-text options of classify/parse (a LongOptions object; docs/long-documents.md). */
+  long_options?: unknown;
   [key: string]: unknown;
 }
 

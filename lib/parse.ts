@@ -58,7 +58,8 @@ export class Parser<H extends HeadKinds = HeadKinds> extends Pipeline {
 
   parse(text: string, options?: ParseOptions): Promise<ParseResult<H>>;
   parse(texts: readonly string[], options?: ParseOptions): Promise<ParseResult<H>[]>;
-  parse(input: string | readonly string[], options: ParseOptions = {}): Promise<ParseResult<H> | ParseResult<H>[]> {
+  parse(input: string | readonly string[], callOptions: ParseOptions = {}): Promise<ParseResult<H> | ParseResult<H>[]> {
+    const options = this.withLongDefaults(callOptions);
     return forTexts(input, textsInFlight(this.engine.maxQueue, options), async (text) => {
       checkTopK(options.topK);
       const thresholds = this.thresholds(options);

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   checkCompatible,
   DataError,
+  deriveHeads,
   parseAnnotations,
   readDataset,
   readOptionsFromFlags,
@@ -389,5 +390,26 @@ describe.skipIf(!existsSync(shared))('the benchmark files in ../shared/data', ()
     expect(go.heads[0]).toMatchObject({ problemType: 'multi_label_classification', labels: expect.arrayContaining(['neutral', 'joy']) });
     const ag = readDataset(path.join(shared, 'ag_news/test.csv'), { columns: ['label', 'title', 'description'], textColumn: 'title+description', labelNames: { 1: 'World', 2: 'Sports', 3: 'Business', 4: 'Sci/Tech' } });
     expect(ag.examples).toHaveLength(7600);
+  });
+});
+
+describe('derived heads and stripped posts', () => {
+  const rows = [['a post about hockey', 'rec.sport.hockey'], ['a post about space', 'sci.space'], ['a post about cars', 'rec.autos']];
+  const jsonl = rows.map(([text, label]) => JSON.stringify({ text: `From: x@y.edu\nSubject: hi\n\n${text}\n> quoted line\n`, label })).join('\n');
+
+  it('derives a mapped head and a renamed copy; an unmapped label or a missing source head is an error', () => {
+    const ds = deriveHeads(read('posts.jsonl', jsonl), { group: { from: 'label' }, category: { from: 'label', map: { 'rec.sport.hockey': 'rec', 'sci.space': 'sci', 'rec.autos': 'rec' } } });
+    expect(ds.heads.map((h) => `${h.name}:${h.labels.join('|')}`)).toEqual(['label:rec.autos|rec.sport.hockey|sci.space', 'group:rec.autos|rec.sport.hockey|sci.space', 'category:rec|sci']);
+    expect(ds.examples.map((e) => [e.heads.group, e.heads.category])).toEqual([['rec.sport.hockey', 'rec'], ['sci.space', 'sci'], ['rec.autos', 'rec']]);
+    expect(() => deriveHeads(ds, { c2: { from: 'label', map: { 'sci.space': 'sci' } } })).toThrow(/no entry for 'label' label\(s\) rec\.autos, rec\.sport\.hockey/);
+    expect(() => deriveHeads(ds, { c3: { from: 'topic' } })).toThrow(/not a single-label head of the data/);
+    expect(() => deriveHeads(ds, { label: { from: 'group' } })).toThrow(/already exists/);
+  });
+
+  it('strips headers and quotes from gzipped posts; texts left empty are dropped with a warning', () => {
+    const ds = read('posts.jsonl.gz', gzipSync(`${jsonl}\n${JSON.stringify({ text: 'From: only@headers.edu\nSubject: nothing else', label: 'sci.space' })}\n`), { strip: ['headers', 'quotes'] });
+    expect(ds.examples.map((e) => e.text.trim())).toEqual(rows.map(([text]) => text));
+    expect(ds.warnings.join('\n')).toMatch(/dropped 1 text\(s\) left empty by --strip headers,quotes/);
+    expect(failure('spans.jsonl', JSON.stringify({ text: 'fly to rome', intent: 'fly', spans: [{ start: 7, end: 11, label: 'city' }] }), { strip: ['quotes'] }).code).toBe('DATA_INCOMPATIBLE');
   });
 });

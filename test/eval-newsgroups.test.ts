@@ -6,7 +6,8 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../eval/cli.js';
-import { CATEGORIES, categoryOf, readNewsgroups, stripPost } from '../eval/tasks/newsgroups.js';
+import { deriveHeads, readDataset, stripPost } from '../datasets/index.js';
+import { CATEGORIES, categoryOf, readNewsgroups } from '../eval/tasks/newsgroups.js';
 import type { EvalResult } from '../eval/types.js';
 import { fixture, fixturesDir } from './helpers.js';
 
@@ -64,10 +65,21 @@ describe('20NG categories and stripping', () => {
     expect(GROUPS.map(categoryOf).filter((c) => c === 'comp')).toHaveLength(5);
   });
 
-  it("the recipes' label_map is the same mapping, for all 20 groups", () => {
+  it("the recipes' category map is the same mapping, for all 20 groups, and derives 7 classes from them", () => {
     const recipe = (name: string) => JSON.parse(readFileSync(path.join(fixturesDir, '..', '..', 'recipes', `${name}.json`), 'utf8'));
-    const maps = [recipe('20ng-7class').label_map, recipe('20ng-consolidated').heads.find((h: { name: string }) => h.name === 'category').label_map];
-    for (const map of maps) expect(map).toEqual(Object.fromEntries(GROUPS.map((g) => [g, categoryOf(g)])));
+    const all = path.join(tmp, 'all-groups.jsonl');
+    writeFileSync(all, GROUPS.map((g, i) => JSON.stringify({ text: `post ${i}`, label: g })).join('\n'));
+    for (const name of ['20ng-7class', '20ng-consolidated']) {
+      const { derive } = recipe(name);
+      expect(derive.category.map).toEqual(Object.fromEntries(GROUPS.map((g) => [g, categoryOf(g)])));
+      const ds = deriveHeads(readDataset(all), derive);
+      expect(ds.heads.find((h) => h.name === 'category')!.labels).toEqual([...CATEGORIES]);
+      expect(ds.examples.map((e) => e.heads.category)).toEqual(GROUPS.map(categoryOf));
+    }
+    // A group the map lacks is an error naming it, not a silent eighth class.
+    const { derive } = recipe('20ng-7class');
+    delete derive.category.map['sci.med'];
+    expect(() => deriveHeads(readDataset(all), derive)).toThrow(/no entry for 'label' label\(s\) sci\.med/);
   });
 
   it('strips headers, footers and quotes as sklearn does', () => {
@@ -83,8 +95,10 @@ describe('20NG categories and stripping', () => {
     const file = path.join(tmp, '20newsgroups', 'train.jsonl.gz');
     const posts = readNewsgroups(file);
     expect(posts).toHaveLength(10);
-    expect(new Set(posts.slice(0, 5).map((p) => p.group)).size).toBeGreaterThan(1);
-    expect(readNewsgroups(file).map((p) => p.id)).toEqual(posts.map((p) => p.id));
+    expect(posts[0].heads).toEqual({ group: expect.any(String), category: categoryOf(posts[0].heads.group as string) });
+    expect(new Set(posts.slice(0, 5).map((p) => p.heads.group)).size).toBeGreaterThan(1);
+    expect(readNewsgroups(file).map((p) => p.where)).toEqual(posts.map((p) => p.where));
+    expect(readNewsgroups(file, ['headers'])[0].text).not.toMatch(/^From:/);
   });
 });
 

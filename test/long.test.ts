@@ -1,5 +1,8 @@
 // Long texts through the engine: a chunked answer equals the aggregation of its chunks classified one by one, and
 // token heads keep their character offsets across chunk borders.
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadClassifier, loadParser, softmax, type Classifier, type Parser, type SlotSpan } from '../lib/index.js';
 import { longPlan } from '../lib/postprocess/chunks.js';
@@ -129,5 +132,43 @@ describe('parse: long texts', () => {
 
   it('head-tail is refused for token heads', async () => {
     await expect(joint.parse(text, { long: 'head-tail' })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' });
+  });
+});
+
+describe("a folder's default long-text options (config.json long_options)", () => {
+  let dir: string;
+  /** A copy of tiny-bert whose config.json carries `long_options`. */
+  const withLongOptions = (name: string, longOptions: unknown) => {
+    const to = path.join(dir, name);
+    mkdirSync(to);
+    for (const f of readdirSync(fixture('tiny-bert'))) copyFileSync(path.join(fixture('tiny-bert'), f), path.join(to, f));
+    const config = JSON.parse(readFileSync(path.join(to, 'config.json'), 'utf8'));
+    writeFileSync(path.join(to, 'config.json'), JSON.stringify({ ...config, long_options: longOptions }));
+    return to;
+  };
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'long-options-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('classify chunks by default as the folder says; each option a call sets wins', async () => {
+    const clf = await loadClassifier(withLongOptions('chunked', { long: 'chunks', window: WINDOW, stride: STRIDE, aggregate: 'mean' }), { maxWaitMs: 5 });
+    const plain = await loadClassifier(fixture('tiny-bert'));
+    try {
+      const byDefault = await clf.classify(text);
+      expect(byDefault.chunks).toBe(chunkTexts().length);
+      expect(byDefault.scores).toEqual((await plain.classify(text, { long: 'chunks', window: WINDOW, stride: STRIDE, aggregate: 'mean' })).scores);
+      expect((await clf.classify(text, { aggregate: 'max' })).scores).toEqual((await plain.classify(text, { long: 'chunks', window: WINDOW, stride: STRIDE, aggregate: 'max' })).scores);
+      expect(await clf.classify(text, { long: 'truncate' })).toMatchObject({ chunks: 1, truncated: true });
+      const [one] = await clf.classify([text]);
+      expect(one.chunks).toBe(byDefault.chunks);
+    } finally {
+      await Promise.all([clf.dispose(), plain.dispose()]);
+    }
+  });
+
+  it('a bad long_options fails at load with ModelLoadError naming the key', async () => {
+    await expect(loadClassifier(withLongOptions('bad-stride', { long: 'chunks', stride: 9999 }))).rejects.toMatchObject({ code: 'ERR_MODEL_LOAD', message: /long_options.*stride/ });
+    await expect(loadClassifier(withLongOptions('bad-key', { long: 'chunks', windows: 3 }))).rejects.toMatchObject({ code: 'ERR_MODEL_LOAD', message: /long_options\.windows/ });
   });
 });

@@ -1,8 +1,7 @@
 // npm run train end to end on tiny data in every shape (CSV classes, CSV multi-label, JSONL spans -> joint, Rasa ->
 // intent + slots), trained for a few steps on a tiny random BERT with MiniLM's real tokenizer, loaded by the engine.
 // Needs Python with torch (npm run setup-python): skipped only outside CI when it is absent.
-import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -10,15 +9,9 @@ import { loadClassifier, loadParser } from '../lib/index.js';
 import { checkBatchIndependence } from '../train/batch-check.js';
 import { main, repoRelative } from '../train/cli.js';
 import { parseTrainArgs } from '../train/options.js';
-import { checkPythonEnv, findPython } from '../train/python-env.js';
+import { checkPythonEnv } from '../train/python-env.js';
+import { python, reason, root, skip, TINY_BASE, trainerReady } from './trainer-python.js';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const { python } = findPython(root);
-const env = checkPythonEnv(python, 'minilm');
-const skip = !env.ok && !process.env.CI;
-const reason = skip ? ` (SKIPPED: CI is unset and ${python} lacks ${env.missing.join(', ')}; run npm run setup-python)` : '';
-// A fixed name: the tiny base is made once per machine and reused by later runs.
-const TINY_BASE = path.join(os.tmpdir(), 'onnx-textclf-tiny-bert-base-v1');
 const FAST = ['--base', TINY_BASE, '--python', python, '--threads', '1', '--lr', '3e-3', '--batch-size', '8', '--latency-n', '5', '--calib-size', '64', '--check-texts', '50'];
 
 let tmp: string;
@@ -42,12 +35,7 @@ const csvRows = Object.entries(INTENTS).flatMap(([label, texts]) => texts.map((t
 // minute or two, so the cases get more than the suite's default 120 s.
 describe.skipIf(skip)(`npm run train${reason}`, { timeout: 300_000 }, () => {
   beforeAll(() => {
-    if (!env.ok) throw new Error(`CI is set but the trainer's Python is not usable:\n${env.message}`);
-    tmp = mkdtempSync(path.join(os.tmpdir(), 'train-test-'));
-    if (!existsSync(TINY_BASE)) {
-      const r = spawnSync(python, [path.join(root, 'train/python/tiny_base.py'), '--out', TINY_BASE], { encoding: 'utf8' });
-      expect(r.status, r.stderr).toBe(0);
-    }
+    tmp = trainerReady('train-test-');
   });
 
   it('classifies from a CSV: static int8 folder the engine loads, with metrics and the batch check in the manifest', async () => {

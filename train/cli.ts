@@ -49,6 +49,10 @@ export async function main(argv: string[]): Promise<number> {
     throw err;
   }
   for (const w of [...data.warnings, ...extra.warnings]) say(`warning: ${w}`);
+  if (o.long === 'chunks' && data.heads.some((h) => h.kind === 'token')) {
+    say(`--long chunks trains sequence heads only; the data has the token head '${data.heads.find((h) => h.kind === 'token')!.name}' (keep the others with --heads or --task classify)`);
+    return 2;
+  }
   const heads = data.heads.map((h) => `${h.name} (${h.kind}${h.problemType === 'multi_label_classification' ? ', multi-label' : ''}, ${h.labels.length} labels)`);
   say(`heads: ${heads.join(', ')}; ${data.split.source === 'seeded' ? `seeded split (seed ${data.split.seed}) of ${path.basename(o.data)}` : 'dev/test files'}: ` +
     `train ${data.split.sizes.train}, dev ${data.split.sizes.dev}, test ${data.split.sizes.test}; work folder ${shown(work)}`);
@@ -117,7 +121,7 @@ function manifest(o: TrainOptions, root: string, out: string, data: Prepared, py
     created: new Date().toISOString(),
     command: `npm run train -- ${process.argv.slice(2).join(' ')}`,
     recipe: o.recipe ?? null,
-    options: Object.fromEntries(Object.entries(o.resolved).map(([k, v]) => [k, isPathFlag(k) ? rel(String(v)) : v])),
+    options: Object.fromEntries(Object.entries(o.resolved).map(([k, v]) => [k, isPathFlag(k) ? rel(String(v)) : k === 'derive' ? o.derive : v])),
     data: data.files.map(({ role, dataset: d }) => ({ role, file: rel(d.file), format: d.format, sha256: d.sha256, rows: d.examples.length })),
     split: data.split.source === 'seeded'
       ? { source: `seeded split of the data file by unique text (no text in two parts)`, seed: data.split.seed, dev: o.devSize, test: o.test ? 0 : o.testSize, sizes: data.split.sizes }

@@ -3,7 +3,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { FORMATS, type Format } from '../datasets/index.js';
+import { checkDeriveSpec, DataError, FORMATS, stripParts, type DeriveSpec, type Format, type StripPart } from '../datasets/index.js';
+import { DEFAULT_AGGREGATION, DEFAULT_MAX_CHUNKS } from '../lib/postprocess/chunks.js';
 
 export const TASKS = ['auto', 'classify', 'multilabel', 'tag', 'joint'] as const;
 export type Task = (typeof TASKS)[number];
@@ -11,7 +12,7 @@ export type Task = (typeof TASKS)[number];
 /** Flags handed to train/python/train.py as they are (name -> Python flag). */
 export const PYTHON_FLAGS = ['base', 'epochs', 'lr', 'batch-size', 'max-length', 'warmup', 'weight-decay', 'seed', 'threads',
   'patience', 'evals-per-epoch', 'eval-every', 'max-minutes', 'max-steps', 'ckpt-minutes', 'kd-alpha', 'kd-temp',
-  'calib-size', 'latency-n', 'teacher-targets', 'write-targets'] as const;
+  'calib-size', 'latency-n', 'teacher-targets', 'write-targets', 'long', 'stride', 'max-chunks', 'aggregate'] as const;
 const PATH_FLAGS: readonly string[] = ['data', 'dev', 'test', 'out', 'work', 'teacher-targets', 'write-targets', 'augmented', 'targets-texts'];
 export const isPathFlag = (flag: string) => PATH_FLAGS.includes(flag);
 
@@ -24,6 +25,9 @@ Data (docs: datasets/; every format is validated, errors name the file and line)
   --format F             ${FORMATS.join(' | ')} (default: from the extension and content)
   --text-column C, --label-column C, --label-delimiter S, --label-columns A,B,...   CSV/TSV columns
   --heads A,B            keep only these heads of the data
+  --derive JSON|FILE     heads made from others, as data: {"category": {"from": "label", "map": {"alt.atheism":
+                         "alt", ...}}} (no map: a renamed copy); in a recipe, the object itself
+  --strip P,Q            posts: strip headers, footers and/or quotes as sklearn's 20 Newsgroups remove= does
   --task T               ${TASKS.join(' | ')}: classify keeps single-label heads, multilabel multi-label ones,
                          tag the token head, joint needs a sequence and a token head (default auto: all)
   --dev-size N           dev texts when split from --data (count >= 1 or fraction < 1; default 0.1)
@@ -43,6 +47,13 @@ Model:
   --augmented F          with --teacher-targets: also train on these texts (npm run augment's JSONL), with the
                          distillation term only; each needs a teacher target
   --calib-size N         training texts to calibrate static int8 on (default 512)
+Long documents (docs/long-documents.md; sequence heads only):
+  --long chunks          train on overlapping windows of --max-length tokens (special tokens included), each
+                         carrying its document's labels; dev/test documents are scored by combining their windows
+                         as the engine does, and config.json makes chunks the folder's default (default truncate)
+  --stride N             tokens between window starts (default: 3/4 of the window's text tokens, as the engine)
+  --max-chunks N         most windows per training document, from its start (default ${DEFAULT_MAX_CHUNKS}, the engine's)
+  --aggregate A          how dev/test windows combine: weighted | mean | max (default ${DEFAULT_AGGREGATION}, the engine's)
 Running:
   --recipe FILE          a JSON file of these flags (recipes/*.json)
   --python P             Python with torch (else TEXTCLF_PYTHON, the repo's .venv/, python3)
@@ -54,8 +65,8 @@ Exit codes: 0 written, 2 usage, 3 Python lacks a module, 4 bad data, 5 trainer f
 on batching (not written), 75 interrupted (rerun to resume).`;
 
 const STRING_FLAGS = ['data', 'dev', 'test', 'format', 'text-column', 'label-column', 'label-delimiter', 'label-columns',
-  'heads', 'task', 'dev-size', 'test-size', 'split-seed', 'out', 'recipe', 'python', 'work', 'check-texts', 'augmented', 'targets-texts',
-  ...PYTHON_FLAGS] as const;
+  'heads', 'task', 'derive', 'strip', 'dev-size', 'test-size', 'split-seed', 'out', 'recipe', 'python', 'work', 'check-texts',
+  'augmented', 'targets-texts', ...PYTHON_FLAGS] as const;
 
 export interface TrainOptions {
   data: string;
@@ -67,6 +78,10 @@ export interface TrainOptions {
   labelDelimiter?: string;
   labelColumns?: string[];
   heads?: string[];
+  derive?: DeriveSpec;
+  strip?: StripPart[];
+  /** 'chunks': train on windows of long documents (train/python/chunks.py), score documents as the engine does. */
+  long: 'truncate' | 'chunks';
   task: Task;
   devSize: number;
   testSize: number;
@@ -118,7 +133,9 @@ export function parseTrainArgs(argv: string[], root: string): TrainOptions | 'he
   const recipe = recipeFile ? readRecipe(path.resolve(recipeFile)) : {};
   const flags: Record<string, string | boolean> = {};
   // Recipe paths are relative to the repo root; command-line paths to the current directory.
-  for (const [k, v] of Object.entries(recipe)) flags[k] = isPathFlag(k) ? path.resolve(root, String(v)) : typeof v === 'boolean' ? v : String(v);
+  for (const [k, v] of Object.entries(recipe)) {
+    flags[k] = isPathFlag(k) ? path.resolve(root, String(v)) : typeof v === 'boolean' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  }
   for (const [k, v] of Object.entries(cli)) if (v !== undefined && k !== 'recipe') flags[k] = isPathFlag(k) ? path.resolve(String(v)) : v;
 
   const str = (k: string) => (flags[k] === undefined ? undefined : String(flags[k]));
@@ -149,12 +166,24 @@ export function parseTrainArgs(argv: string[], root: string): TrainOptions | 'he
   const list = (k: string) => str(k)?.split(',').map((s) => s.trim()).filter(Boolean);
   if (flags.augmented && !flags['teacher-targets']) throw new UsageError('--augmented needs --teacher-targets: augmented texts train on the teacher\'s targets only');
   if (flags['targets-texts'] && !flags['write-targets']) throw new UsageError('--targets-texts needs --write-targets (the .npz to write the targets into)');
+  const long = str('long') ?? 'truncate';
+  if (!['truncate', 'chunks'].includes(long)) throw new UsageError(`--long must be truncate or chunks, got '${long}'`);
+  const aggregate = str('aggregate') ?? DEFAULT_AGGREGATION;
+  if (!['weighted', 'mean', 'max'].includes(aggregate)) throw new UsageError(`--aggregate must be weighted, mean or max, got '${aggregate}'`);
+  for (const k of ['stride', 'max-chunks']) {
+    if (str(k) !== undefined && !(Number.isInteger(Number(str(k))) && Number(str(k)) >= 1)) throw new UsageError(`--${k} must be a positive integer, got '${str(k)}'`);
+    if (str(k) !== undefined && long !== 'chunks') throw new UsageError(`--${k} applies to --long chunks`);
+  }
+  // Stored logits are per text; with chunks the model learns per window.
+  for (const k of ['teacher-targets', 'write-targets']) if (long === 'chunks' && flags[k] !== undefined) throw new UsageError(`--${k} does not combine with --long chunks`);
   const pythonArgs: string[] = [];
   for (const f of PYTHON_FLAGS) if (flags[f] !== undefined) pythonArgs.push(`--${f}`, String(flags[f]));
+  // The engine's defaults come from lib/, so the trainer scores documents as classify() will.
+  if (long === 'chunks') pythonArgs.push('--eval-max-chunks', String(DEFAULT_MAX_CHUNKS), ...(flags.aggregate === undefined ? ['--aggregate', aggregate] : []));
   return {
     data, dev, test, format,
     textColumn: str('text-column'), labelColumn: str('label-column'), labelDelimiter: str('label-delimiter'),
-    labelColumns: list('label-columns'), heads: list('heads'), task,
+    labelColumns: list('label-columns'), heads: list('heads'), derive: deriveOf(str('derive')), strip: stripOf(list('strip')), long: long as TrainOptions['long'], task,
     devSize: num('dev-size', 0.1), testSize: num('test-size', 0), splitSeed: num('split-seed', 13),
     out: str('out') ?? path.join(root, 'models', name),
     work: str('work'), python: str('python'), nice: !flags['no-nice'], checkTexts: num('check-texts', 1000),
@@ -164,7 +193,34 @@ export function parseTrainArgs(argv: string[], root: string): TrainOptions | 'he
   };
 }
 
-function readRecipe(file: string): Record<string, string | number | boolean> {
+/** --derive: JSON text, or a JSON file. */
+function deriveOf(value: string | undefined): DeriveSpec | undefined {
+  if (value === undefined) return undefined;
+  const text = existsSync(value) && statSync(value).isFile() ? readFileSync(value, 'utf8') : value;
+  let spec: unknown;
+  try {
+    spec = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`--derive takes JSON or a JSON file: ${(err as Error).message}`);
+  }
+  return usage(() => checkDeriveSpec(spec, '--derive'));
+}
+
+function stripOf(parts: string[] | undefined): StripPart[] | undefined {
+  return parts && usage(() => stripParts(parts, '--strip'));
+}
+
+/** A DataError about a flag's value is a usage error. */
+function usage<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    if (err instanceof DataError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+function readRecipe(file: string): Record<string, string | number | boolean | object> {
   if (!existsSync(file)) throw new UsageError(`recipe not found: ${file}`);
   let recipe: unknown;
   try {
@@ -176,6 +232,6 @@ function readRecipe(file: string): Record<string, string | number | boolean> {
   const known = new Set<string>([...STRING_FLAGS, 'no-nice', 'description']);
   const unknown = Object.keys(recipe).filter((k) => !known.has(k));
   if (unknown.length) throw new UsageError(`${file}: unknown flag(s) ${unknown.join(', ')} (see npm run train -- --help)`);
-  const { description: _, ...flags } = recipe as Record<string, string | number | boolean>;
+  const { description: _, ...flags } = recipe as Record<string, string | number | boolean | object>;
   return flags;
 }

@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { splitWords } from '../lib/words.js';
 import {
-  checkCompatible, readDataset, requireTrainable, splitDataset, DataError,
+  checkCompatible, deriveHeads, readDataset, requireTrainable, splitDataset, DataError,
   type Dataset, type Example, type HeadSpec, type ReadOptions,
 } from '../datasets/index.js';
 import type { TrainOptions } from './options.js';
@@ -20,12 +20,13 @@ export interface Prepared {
 
 export function prepareData(o: TrainOptions): Prepared {
   const read: ReadOptions = {
-    format: o.format, textColumn: o.textColumn, labelColumn: o.labelColumn, labelDelimiter: o.labelDelimiter, labelColumns: o.labelColumns,
+    format: o.format, textColumn: o.textColumn, labelColumn: o.labelColumn, labelDelimiter: o.labelDelimiter, labelColumns: o.labelColumns, strip: o.strip,
   };
-  const data = selectHeads(readDataset(o.data, read), o);
+  const derived = (ds: Dataset) => (o.derive ? deriveHeads(ds, o.derive) : ds);
+  const data = selectHeads(derived(readDataset(o.data, read)), o);
   requireTrainable(data);
   // Held-out files keep repeated rows: they are scored as published (benchmark test sets have a few).
-  const given = (file: string | undefined) => (file ? selectHeads(readDataset(file, { ...read, duplicates: 'keep' }), o, data) : undefined);
+  const given = (file: string | undefined) => (file ? selectHeads(derived(readDataset(file, { ...read, duplicates: 'keep' })), o, data) : undefined);
   const dev = given(o.dev);
   const test = given(o.test);
   for (const other of [dev, test]) if (other) checkCompatible(data, other);

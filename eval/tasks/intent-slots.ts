@@ -178,7 +178,8 @@ async function runSystem(system: System, spec: Scoring, utterances: Example[], c
     latency: latencySummary(latencyMs),
     throughput: throughputSummary(texts.length, seconds),
   };
-  if (ctx.long?.long && ctx.long.long !== 'truncate') report.meanChunks = preds.reduce((a, p) => a + (p.chunks ?? 1), 0) / preds.length;
+  // Chunked by --long, or by the folder's own default (config.json long_options).
+  if ((ctx.long?.long && ctx.long.long !== 'truncate') || preds.some((p) => (p.chunks ?? 1) > 1)) report.meanChunks = preds.reduce((a, p) => a + (p.chunks ?? 1), 0) / preds.length;
   if (longDocs) {
     const timed = longDocs.texts.slice(0, ctx.latencyTexts);
     const ms = await runSequential(timed, (t) => system.predict(t), progress(`${system.name} ~1,000-token documents`, timed.length, ctx.log));

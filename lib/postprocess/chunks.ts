@@ -28,6 +28,29 @@ export const DEFAULT_MAX_CHUNKS = 64;
 // Sun et al. 2019 ("How to fine-tune BERT for text classification") found head 128 + tail 382 of 510 best.
 const HEAD_SHARE = 0.25;
 
+const LONG_KEYS = ['long', 'window', 'stride', 'aggregate', 'maxChunks'] as const;
+
+/**
+ * A model folder's default long-text options (config.json `long_options`, written by `npm run train -- --long
+ * chunks`): checked once at load against the model's window, so a bad folder fails there, not on every call.
+ * Throws InvalidOptionError naming `where` (the loader reports it as ModelLoadError).
+ */
+export function folderLongOptions(value: unknown, modelWindow: number, specials: number, where: string): LongOptions {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalidOption(where, `an object of ${LONG_KEYS.join(', ')}`, value);
+  const unknown = Object.keys(value).filter((k) => !(LONG_KEYS as readonly string[]).includes(k));
+  if (unknown.length) throw invalidOption(`${where}.${unknown[0]}`, `one of ${LONG_KEYS.join(', ')}`, unknown[0]);
+  longPlan(value as LongOptions, modelWindow, specials);
+  return value as LongOptions;
+}
+
+/** A call's long-text options over the folder's defaults: each option the call sets wins. */
+export function withLongDefaults<T extends LongOptions>(defaults: LongOptions, options: T): T {
+  if (Object.keys(defaults).length === 0 || typeof options !== 'object' || options === null) return options;
+  const set = Object.fromEntries(LONG_KEYS.filter((k) => options[k] !== undefined).map((k) => [k, options[k]]));
+  return { ...options, ...defaults, ...set };
+}
+
 /** Resolved long-text settings; `budget` counts text tokens only (the window minus the special tokens). */
 export interface LongPlan {
   mode: LongMode;

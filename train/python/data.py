@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from chunks import aggregate, encode_long
+
 
 def load_schema(work: Path) -> dict:
     return json.load(open(work / "schema.json", encoding="utf-8"))
@@ -51,15 +53,31 @@ def special_affixes(tok):
     return full[:at], full[at + len(bare):]
 
 
-def encode_rows(tok, rows, heads, max_len, where: str):
+def encode_rows(tok, rows, heads, max_len, where: str, long=None):
     """Token ids, first-sub-token maps and per-head targets. Token targets: the word's tag on its first sub-token,
-    -100 elsewhere (ignored by the loss); multi-label targets: a 0/1 vector."""
+    -100 elsewhere (ignored by the loss); multi-label targets: a 0/1 vector.
+
+    With `long` ({"stride", "max_chunks"}: sequence heads only), each row becomes its windows (chunks.encode_long):
+    ids, first and targets are per window, "row" maps a window to its row, "docs" gives each row's [start, end) of
+    windows and "weights" each window's weight (see chunks.documents)."""
     word_wise = any(is_token(h) for h in heads)
     index = {h["name"]: {label: i for i, label in enumerate(h["labels"])} for h in heads}
     enc = {"ids": [], "first": [], "y": {h["name"]: [] for h in heads}}
+    if long:
+        prefix, suffix = special_affixes(tok)
+        budget = max_len - len(prefix) - len(suffix)
+        enc |= {"row": [], "docs": [], "weights": []}
     for n, r in enumerate(rows):
         if word_wise:
             ids, first = encode_words(tok, r["words"], max_len)
+        elif long:
+            windows, weights = encode_long(tok, r["text"], prefix, suffix, budget, long["stride"], long["max_chunks"])
+            enc["docs"].append((len(enc["ids"]), len(enc["ids"]) + len(windows)))
+            enc["row"] += [n] * len(windows)
+            enc["weights"] += weights
+            enc["ids"] += windows[:-1]
+            enc["first"] += [[]] * (len(windows) - 1)
+            ids, first = windows[-1], []
         else:
             ids, first = tok(r["text"], truncation=True, max_length=max_len)["input_ids"], []
         enc["ids"].append(ids)
@@ -82,7 +100,7 @@ def encode_rows(tok, rows, heads, max_len, where: str):
                     y = index[name][value]
             except (KeyError, TypeError) as e:
                 raise SystemExit(f"{where} row {n + 1}: head {name!r}: label {e} is not in the training labels")
-            enc["y"][name].append(y)
+            enc["y"][name] += [y] * (enc["docs"][-1][1] - enc["docs"][-1][0] if long else 1)
     return enc
 
 
@@ -91,6 +109,23 @@ def unknown_label(head, n_ids):
     if is_token(head):
         return [-100] * n_ids
     return np.full(len(head["labels"]), np.nan, np.float32) if is_multi(head) else -100
+
+
+def documents(heads, enc, logits, how):
+    """Per row (document), the logits of every head and the first-sub-token map, from per-encoded-sequence
+    `logits`: with chunked rows, each head's windows combined as the engine does (chunks.aggregate, `how`)."""
+    if "docs" not in enc:
+        return logits, enc["first"]
+    out = [[aggregate([logits[i][k] for i in range(s, e)], enc["weights"][s:e], how, is_multi(h)) for k, h in enumerate(heads)]
+           for s, e in enc["docs"]]
+    return out, [[] for _ in out]
+
+
+def document_windows(enc):
+    """Per row, its encoded sequences (one, or its windows): what one request to the engine runs together."""
+    if "docs" not in enc:
+        return [[x] for x in enc["ids"]]
+    return [enc["ids"][s:e] for s, e in enc["docs"]]
 
 
 def collate(ids, rows, pad_id, heads=None, ys=None):

@@ -15,7 +15,7 @@ import onnxruntime as ort
 import torch
 from transformers import AutoConfig
 
-from data import is_multi, is_token
+from data import document_windows, documents, is_multi, is_token
 from metrics import evaluate, gold_of, predict
 from model import Graph, MultiHead
 from prep import (STATIC_SETTINGS, ece, ffn_output_matmuls, fit_temperature, fuse, log, nll, nll_sigmoid, quantize,
@@ -52,9 +52,9 @@ class Runner:
                 out[i] = [z[j][:len(ids[i])] if z.ndim == 3 else z[j] for z in res]
         return out
 
-    def latency_ms(self, ids, pad_id, n):
-        """Batch-1 latency of the session (inputs prepared), like one request to the engine."""
-        feeds = [self.feed([x], pad_id) for x in ids[:n]]
+    def latency_ms(self, docs, pad_id, n):
+        """Latency of one request to the engine (inputs prepared): a text, or a long document's windows in one batch."""
+        feeds = [self.feed(windows, pad_id) for windows in docs[:n]]
         for f in feeds[:10]:
             self.sess.run(self.outputs, f)
         ts = []
@@ -95,7 +95,8 @@ def export_onnx(graph, tok, input_names, outputs, heads, path, opset):
 
 def score(heads, rows, enc, logits):
     """Metrics of one model on one split, from its per-row logits."""
-    preds = {h["name"]: [predict(h, z[k], first) for z, first in zip(logits, enc["first"])] for k, h in enumerate(heads)}
+    firsts = [[] for _ in enc["docs"]] if "docs" in enc else enc["first"]
+    preds = {h["name"]: [predict(h, z[k], first) for z, first in zip(logits, firsts)] for k, h in enumerate(heads)}
     return evaluate(heads, rows, preds)
 
 
@@ -124,7 +125,7 @@ def calibration_metrics(heads, rows, logits, T):
     return m
 
 
-def config_json(cfg, heads, outputs, T, name):
+def config_json(cfg, heads, outputs, T, name, long_options=None):
     """config.json as docs/model-folders.md describes: single head -> top-level id2label (+ temperature);
     several -> `heads`."""
     c = cfg.to_dict()
@@ -148,6 +149,8 @@ def config_json(cfg, heads, outputs, T, name):
             d["id2label"] = {str(i): label for i, label in enumerate(h["labels"])}
             c["heads"].append(d)
     c["_name_or_path"] = name
+    if long_options:
+        c["long_options"] = long_options
     return dict(sorted(c.items()))
 
 
@@ -176,7 +179,9 @@ def export(a, best, heads, tok, splits, train_rows, train_enc, work, staging):
     runners = {k: Runner(p, outputs, input_names, a.threads) for k, p in files.items()}
     # Dynamic int8 at batch 1 (its answers depend on batch-mates); fp32 and static int8 do not depend on batching.
     bs = {"fp32": 64, "static": 64, "dynamic": 1}
-    L = {k: {s: r.run(enc["ids"], tok.pad_token_id, bs[k]) for s, (_, enc) in splits.items()} for k, r in runners.items()}
+    # Per row; a chunked document's windows combined as the engine combines them.
+    L = {k: {s: documents(heads, enc, r.run(enc["ids"], tok.pad_token_id, bs[k]), a.aggregate)[0] for s, (_, enc) in splits.items()}
+         for k, r in runners.items()}
 
     # Temperature per sequence head, on the dev rows whose text is not a training text (fp32 logits, min NLL).
     seen = {r["text"] for r in train_rows}
@@ -197,7 +202,7 @@ def export(a, best, heads, tok, splits, train_rows, train_enc, work, staging):
         metrics[k] = {s: score(heads, rows, enc, L[k][s]) | calibration_metrics(heads, rows, L[k][s], T)
                       for s, (rows, enc) in splits.items()}
         last = list(splits)[-1]
-        metrics[k]["latency_batch1_ms"] = runners[k].latency_ms(splits[last][1]["ids"], tok.pad_token_id, a.latency_n)
+        metrics[k]["latency_batch1_ms"] = runners[k].latency_ms(document_windows(splits[last][1]), tok.pad_token_id, a.latency_n)
         metrics[k]["bytes"] = files[k].stat().st_size
         log(f"{k}: " + "  ".join(f"{s} score {metrics[k][s]['score']:.4f}" for s in splits) +
             f"  batch-1 p50 {metrics[k]['latency_batch1_ms']['p50']} ms, {files[k].stat().st_size / 1e6:.1f} MB")
@@ -205,9 +210,10 @@ def export(a, best, heads, tok, splits, train_rows, train_enc, work, staging):
     if len(dev_rows) >= MIN_CALIBRATION_ROWS:
         on, loss = "dev", metrics["fp32"]["dev"]["score"] - metrics["static"]["dev"]["score"]
     else:
-        pick = list(range(min(len(train_rows), 2000)))
+        # Encoded sequences (with --long chunks, training windows, each scored against its document's labels).
+        pick = list(range(min(len(train_enc["ids"]), 2000)))
         sub = {"ids": [train_enc["ids"][i] for i in pick], "first": [train_enc["first"][i] for i in pick]}
-        rows_t = [train_rows[i] for i in pick]
+        rows_t = [train_rows[train_enc["row"][i] if "row" in train_enc else i] for i in pick]
         on = f"{len(pick)} training rows (dev has {len(dev_rows)})"
         loss = (score(heads, rows_t, sub, runners["fp32"].run(sub["ids"], tok.pad_token_id))["score"] -
                 score(heads, rows_t, sub, runners["static"].run(sub["ids"], tok.pad_token_id))["score"])
@@ -219,7 +225,10 @@ def export(a, best, heads, tok, splits, train_rows, train_enc, work, staging):
 
     shutil.copy(files[chosen], staging / "model.onnx")
     name = staging.name
-    json.dump(config_json(cfg, heads, outputs, T, a.name or name), open(staging / "config.json", "w"), indent=2)
+    # --long chunks: the folder reads long texts as it was scored here, unless a call says otherwise.
+    long_options = ({"long": "chunks", "window": a.max_length, "stride": a.stride, "aggregate": a.aggregate,
+                     "maxChunks": a.eval_max_chunks} if a.long == "chunks" else None)
+    json.dump(config_json(cfg, heads, outputs, T, a.name or name, long_options), open(staging / "config.json", "w"), indent=2)
     write_tokenizer(tok, a.max_length, work / "tok_out", staging)
     return {
         "export": {"exporter": "torch.onnx.export (TorchScript, dynamo=False), eager attention", "opset": a.opset,
@@ -240,6 +249,8 @@ def export(a, best, heads, tok, splits, train_rows, train_enc, work, staging):
         "calibration": {"temperature": {h: round(t, 6) for h, t in T.items()},
                         "fitted_on": fitted},
         "metrics": {"runtime": f"Python onnxruntime {ort.__version__}, CPU, {a.threads} threads; fp32 and static int8 in "
-                               "length-sorted batches of 64, dynamic int8 at batch 1",
+                               "length-sorted batches of 64, dynamic int8 at batch 1" +
+                               ("; per window, each document's windows then combined (--long chunks), its latency "
+                                "one padded batch of them" if a.long == "chunks" else ""),
                     **metrics},
     }

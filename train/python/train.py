@@ -21,7 +21,8 @@ import torch
 from transformers import AutoConfig, AutoTokenizer, get_linear_schedule_with_warmup
 
 import bases
-from data import collate, encode_rows, is_token, load_rows, load_schema
+from chunks import default_stride
+from data import collate, documents, encode_rows, is_token, load_rows, load_schema, special_affixes
 from export import Runner, export, output_names
 from metrics import evaluate, predict
 from model import MultiHead, loss_fn
@@ -32,7 +33,7 @@ from targets import Targets, write_targets
 INTERRUPTED = 75  # EX_TEMPFAIL: a checkpoint is saved, the same command resumes
 FIXED = ("base", "epochs", "lr", "batch_size", "max_length", "warmup", "weight_decay", "seed", "max_steps",
          "train_subset", "evals_per_epoch", "eval_every", "data_sha256", "teacher_targets", "kd_alpha", "kd_temp",
-         "augmented_sha256")
+         "augmented_sha256", "long", "stride", "max_chunks")
 
 
 def parse_args(argv=None):
@@ -59,6 +60,12 @@ def parse_args(argv=None):
     p.add_argument("--calib-size", type=int, default=512, help="training texts to calibrate static int8 on")
     p.add_argument("--latency-n", type=int, default=100, help="texts timed at batch 1 per model file")
     p.add_argument("--opset", type=int, default=17)
+    p.add_argument("--long", choices=("truncate", "chunks"), default="truncate",
+                   help="chunks: train on windows of --max-length tokens, score documents by combining them")
+    p.add_argument("--stride", type=int, default=0, help="tokens between window starts (0: 3/4 of the window's text tokens)")
+    p.add_argument("--max-chunks", type=int, default=64, help="most windows per training document, from its start")
+    p.add_argument("--eval-max-chunks", type=int, default=64, help="most windows per dev/test document (the engine's maxChunks)")
+    p.add_argument("--aggregate", choices=("weighted", "mean", "max"), default="weighted", help="how a document's windows combine")
     return p.parse_args(argv)
 
 
@@ -87,9 +94,10 @@ def torch_logits(model, heads, enc, pad_id, bs=128):
     return out, loss / max(len(order), 1)
 
 
-def dev_eval(model, heads, rows, enc, pad_id):
+def dev_eval(model, heads, rows, enc, pad_id, how):
     logits, loss = torch_logits(model, heads, enc, pad_id)
-    preds = {h["name"]: [predict(h, z[k], f) for z, f in zip(logits, enc["first"])] for k, h in enumerate(heads)}
+    logits, first = documents(heads, enc, logits, how)
+    preds = {h["name"]: [predict(h, z[k], f) for z, f in zip(logits, first)] for k, h in enumerate(heads)}
     return evaluate(heads, rows, preds) | {"loss": round(loss, 4)}
 
 
@@ -108,9 +116,9 @@ def train(a, heads, tok, bdir, rows, enc, dev_rows, dev_enc, run):
     logf = open(run / "train.log", "a")
     say = lambda msg: log(msg, logf)
     torch.manual_seed(a.seed)
-    train_rows = np.arange(len(rows))
+    train_rows = np.arange(len(enc["ids"]))  # encoded sequences: the rows, or with --long chunks their windows
     if a.train_subset:
-        train_rows = np.sort(np.random.default_rng(a.seed).permutation(len(rows))[:a.train_subset])
+        train_rows = np.sort(np.random.default_rng(a.seed).permutation(len(train_rows))[:a.train_subset])
     lengths = np.array([len(x) for x in enc["ids"]])
     steps_per_epoch = math.ceil(len(train_rows) / a.batch_size)
     total = math.ceil(steps_per_epoch * epochs_for(a, steps_per_epoch))
@@ -134,7 +142,7 @@ def train(a, heads, tok, bdir, rows, enc, dev_rows, dev_enc, run):
     else:
         state = {"step": 0, "best": None, "evals_since_best": 0, "train_seconds": 0.0, "history": []}
         say(f"new run: base {bdir} args {vars(a)}")
-    say(f"train rows {len(train_rows)}, dev {len(dev_rows)}, steps/epoch {steps_per_epoch}, total {total}, "
+    say(f"train rows {len(train_rows)}{f' (windows of {len(rows)} documents)' if 'docs' in enc else ''}, dev {len(dev_rows)}, steps/epoch {steps_per_epoch}, total {total}, "
         f"labels {({h['name']: len(h['labels']) for h in heads})}")
 
     select = len(dev_rows) >= MIN_DEV_FOR_SELECTION
@@ -142,7 +150,7 @@ def train(a, heads, tok, bdir, rows, enc, dev_rows, dev_enc, run):
         say(f"dev has {len(dev_rows)} rows (< {MIN_DEV_FOR_SELECTION}): no early stopping, the last checkpoint is kept")
 
     def do_eval():
-        m = dev_eval(model, heads, dev_rows, dev_enc, tok.pad_token_id) | {"step": state["step"]}
+        m = dev_eval(model, heads, dev_rows, dev_enc, tok.pad_token_id, a.aggregate) | {"step": state["step"]}
         state["history"].append(m)
         best = state["best"]
         if better(m, best) or not select:
@@ -204,7 +212,7 @@ def train(a, heads, tok, bdir, rows, enc, dev_rows, dev_enc, run):
     if stop:
         say(stop)
     summary = {"steps": state["step"], "total_steps": total, "steps_per_epoch": steps_per_epoch,
-               "train_examples": int(len(train_rows)), "dev_examples": len(dev_rows),
+               "train_examples": int(len(train_rows)), "train_documents": len(rows), "dev_examples": len(dev_rows),
                "train_seconds": round(state["train_seconds"], 1), "stopped": stop, "budget_minutes": a.max_minutes,
                "kept_checkpoint": "best dev score" if select else f"last checkpoint (dev < {MIN_DEV_FOR_SELECTION} rows)",
                "best": state["best"], "history": state["history"], "teacher_coverage": teacher.coverage if teacher else None,
@@ -271,9 +279,10 @@ def main():
     bdir, base_info = bases.resolve(a.base)
     tok = AutoTokenizer.from_pretrained(bdir)
     split_names = ["dev"] + (["test"] if (work / "test.jsonl").exists() else [])
+    long_train, long_eval = long_plans(a, tok, heads)
     rows = load_rows(work / "train.jsonl")
-    enc = encode_rows(tok, rows, heads, a.max_length, "train.jsonl")
-    splits = {s: (r := load_rows(work / f"{s}.jsonl"), encode_rows(tok, r, heads, a.max_length, f"{s}.jsonl"))
+    enc = encode_rows(tok, rows, heads, a.max_length, "train.jsonl", long_train)
+    splits = {s: (r := load_rows(work / f"{s}.jsonl"), encode_rows(tok, r, heads, a.max_length, f"{s}.jsonl", long_eval))
               for s in split_names}
     run = work / "run"
     t0 = time.time()
@@ -292,6 +301,7 @@ def main():
         "encoding": ("whitespace words, each tokenised alone, concatenated inside the model's special tokens; a word's "
                      "tag is on its first sub-token" if any(is_token(h) for h in heads) else "the whole text, tokenised once")
                     + f"; max_length {targs['max_length']}",
+        **({"long": long_section(a, long_train, long_eval, enc, splits)} if long_train else {}),
         "training": {"hyperparameters": {k: targs.get(k) for k in FIXED if not k.endswith("_sha256")} | {"patience": targs["patience"]},
                      "loss": "sum over heads of cross-entropy (softmax heads; token heads over first sub-tokens) or "
                              "binary cross-entropy (multi-label heads); with --teacher-targets (1-alpha)*hard + "
@@ -300,8 +310,8 @@ def main():
                      "selection": "best dev score = mean of head metrics (accuracy / micro-F1 / span F1) + sentence "
                                   "accuracy when there are several heads",
                      "best_step": meta["dev"]["step"], "best_dev_torch": meta["dev"],
-                     **{k: summary.get(k) for k in ("steps", "total_steps", "train_examples", "train_seconds", "stopped",
-                                                    "kept_checkpoint", "teacher_coverage", "augmented_examples")},
+                     **{k: summary.get(k) for k in ("steps", "total_steps", "train_examples", "train_documents", "train_seconds",
+                                                    "stopped", "kept_checkpoint", "teacher_coverage", "augmented_examples")},
                      "torch_threads": targs["threads"], "torch": torch.__version__, "python": platform.python_version()},
         **part,
     }
@@ -322,6 +332,33 @@ def main():
         log(f"teacher targets: {a.write_targets} ({Path(a.write_targets).stat().st_size / 1e6:.1f} MB, {len(texts)} texts)")
     json.dump(manifest, open(staging / "manifest.json", "w"), indent=2)
     log(f"python side done in {(time.time() - t0) / 60:.1f} min")
+
+
+def long_plans(a, tok, heads):
+    """(training, dev/test) window plans of --long chunks, or (None, None); the window is --max-length."""
+    if a.long != "chunks":
+        return None, None
+    if any(is_token(h) for h in heads):
+        raise SystemExit("--long chunks trains sequence heads only")
+    prefix, suffix = special_affixes(tok)
+    budget = a.max_length - len(prefix) - len(suffix)
+    a.stride = a.stride or default_stride(budget)
+    if not 1 <= a.stride <= budget:
+        raise SystemExit(f"--stride must be in [1, {budget}] (the window's text tokens), got {a.stride}")
+    return {"stride": a.stride, "max_chunks": a.max_chunks}, {"stride": a.stride, "max_chunks": a.eval_max_chunks}
+
+
+def long_section(a, long_train, long_eval, enc, splits):
+    """The manifest's record of the window plan and what it made of the data."""
+    per_doc = lambda e: round(len(e["ids"]) / max(len(e["docs"]), 1), 3)
+    return {"mode": "chunks", "window": a.max_length, "stride": a.stride, "aggregate": a.aggregate,
+            "train_max_chunks": long_train["max_chunks"], "eval_max_chunks": long_eval["max_chunks"],
+            "windows": "lib/postprocess/chunks.ts tokenChunks, mirrored in train/python/chunks.py: a window every stride "
+                       "tokens, the last aligned to the end; training windows are the first train_max_chunks of each "
+                       "document, each with the document's labels; dev/test documents combine all their windows "
+                       "(up to eval_max_chunks) as classify/parse do",
+            "train_documents": len(enc["docs"]), "train_windows": len(enc["ids"]), "windows_per_document":
+                {"train": per_doc(enc)} | {s: per_doc(e) for s, (_, e) in splits.items()}}
 
 
 def fp32_logits(work, heads, tok, enc, a):

@@ -1,0 +1,181 @@
+// npm run train -- --long chunks on a tiny 20NG-shaped file (gzipped JSON lines, all 20 groups), through the real
+// 20NG recipes: long posts become windows carrying their post's labels, the 7 categories are derived from the
+// recipe's map, and the trainer's document scores (train/python: windows combined as the engine does) equal the
+// engine's default classify/parse on the folder it wrote, window plan read from its config.json.
+// Needs Python with torch (npm run setup-python): skipped only outside CI when it is absent.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadClassifier, loadParser, type SequencePrediction } from '../lib/index.js';
+import { main } from '../train/cli.js';
+import { parseTrainArgs } from '../train/options.js';
+import { python, reason, root, skip, TINY_BASE, trainerReady } from './trainer-python.js';
+import { categoryOf } from '../eval/tasks/newsgroups.js';
+
+const WINDOW = 32;
+const FAST = ['--base', TINY_BASE, '--python', python, '--threads', '1', '--lr', '3e-3', '--batch-size', '8', '--latency-n', '5',
+  '--calib-size', '64', '--max-length', String(WINDOW), '--dev-size', '20', '--max-steps', '6', '--max-minutes', '0'];
+
+const GROUPS = [
+  'alt.atheism', 'comp.graphics', 'comp.os.ms-windows.misc', 'comp.sys.ibm.pc.hardware', 'comp.sys.mac.hardware', 'comp.windows.x',
+  'misc.forsale', 'rec.autos', 'rec.motorcycles', 'rec.sport.baseball', 'rec.sport.hockey', 'sci.crypt', 'sci.electronics', 'sci.med',
+  'sci.space', 'soc.religion.christian', 'talk.politics.guns', 'talk.politics.mideast', 'talk.politics.misc', 'talk.religion.misc',
+];
+const FILLER = ['the', 'movie', 'was', 'good', 'and', 'play', 'music', 'by', 'love', 'song', 'on', 'radio', 'it', 'book', 'today', 'very', 'bad'];
+/** A post: headers, then a body of `words` words (deterministic), the group's name words at its end. */
+const post = (g: number, i: number, words: number) =>
+  `From: user${i}@example.edu\nSubject: post ${i}\n\n${Array.from({ length: words }, (_, w) => FILLER[(w * 7 + g * 3 + i) % FILLER.length]).join(' ')} ` +
+  `${GROUPS[g].replaceAll('.', ' ')}\n`;
+const split = (name: string, perGroup: number) =>
+  GROUPS.flatMap((label, g) => Array.from({ length: perGroup }, (_, i) => ({ id: `${name}/${label}/${i}`, text: post(g, i, i % 2 ? 8 : 40 + 17 * g), label, label_id: g, split: name })));
+const jsonlGz = (rows: object[]) => gzipSync(rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+
+let tmp: string;
+let trainFile: string;
+let testFile: string;
+const testTexts = () => split('test', 1).map((r) => r.text);
+const run = (recipe: string, name: string, extra: string[] = []) =>
+  main(['--recipe', path.join(root, 'recipes', `${recipe}.json`), '--data', trainFile, '--test', testFile, ...FAST, ...extra,
+    '--out', path.join(tmp, name), '--work', path.join(tmp, `w-${name}`)]);
+const readJson = (dir: string, file: string) => JSON.parse(readFileSync(path.join(dir, file), 'utf8'));
+
+interface PyHead {
+  name: string;
+  kind: 'sequence';
+  problem_type: string;
+  labels: string[];
+}
+
+/** The trainer's own document logits (train/python: data.encode_rows + export.Runner + data.documents) for `texts`. */
+function trainerLogits(dir: string, heads: PyHead[], texts: string[]): number[][][] {
+  const { long_options: long } = readJson(dir, 'config.json');
+  const script = `
+import json, sys
+sys.path.insert(0, ${JSON.stringify(path.join(root, 'train', 'python'))})
+from transformers import AutoTokenizer
+from data import documents, encode_rows
+from export import Runner, output_names
+a = json.load(sys.stdin)
+tok = AutoTokenizer.from_pretrained(a["base"])
+enc = encode_rows(tok, [{"text": t, "heads": {}} for t in a["texts"]], [], a["long"]["window"], "texts",
+                  {"stride": a["long"]["stride"], "max_chunks": a["long"]["maxChunks"]})
+names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in tok.model_input_names]
+z = Runner(a["model"], output_names(a["heads"]), names, 1).run(enc["ids"], tok.pad_token_id)
+docs, _ = documents(a["heads"], enc, z, a["long"]["aggregate"])
+print(json.dumps([[[float(v) for v in head] for head in doc] for doc in docs]))
+`;
+  const input = JSON.stringify({ base: TINY_BASE, model: path.join(dir, 'model.onnx'), heads, texts, long });
+  const r = spawnSync(python, ['-c', script], { input, encoding: 'utf8', maxBuffer: 1 << 26 });
+  expect(r.status, r.stderr).toBe(0);
+  return JSON.parse(r.stdout);
+}
+
+/**
+ * Largest difference between the engine's answer and the trainer's logits z, compared as centred log-probabilities
+ * (T * log p, less its mean, is z less its mean): a tiny model's near-uniform scores would hide differences.
+ */
+function logitDiff(p: SequencePrediction, labels: string[], z: number[], t: number): number {
+  const centre = (v: number[]) => v.map((x) => x - v.reduce((a, b) => a + b, 0) / v.length);
+  const engine = centre(labels.map((l) => t * Math.log(p.scores.find((s) => s.label === l)!.score)));
+  return Math.max(...centre(z).map((v, c) => Math.abs(v - engine[c])));
+}
+
+/** Accuracy and macro-F1 over the gold labels, as train/python/metrics.py head_metrics rounds them. */
+function metrics(gold: string[], pred: string[]) {
+  const f1 = [...new Set(gold)].sort().map((l) => {
+    const tp = gold.filter((g, i) => g === l && pred[i] === l).length;
+    return (2 * tp) / (gold.filter((g) => g === l).length + pred.filter((p) => p === l).length);
+  });
+  const round = (x: number) => Math.round(x * 1e4) / 1e4;
+  return { accuracy: round(gold.filter((g, i) => g === pred[i]).length / gold.length), macroF1: round(f1.reduce((a, b) => a + b, 0) / f1.length) };
+}
+
+describe.skipIf(skip)(`npm run train -- --long chunks (20NG-shaped)${reason}`, { timeout: 300_000 }, () => {
+  beforeAll(() => {
+    tmp = trainerReady('train-long-');
+    trainFile = path.join(tmp, 'train.jsonl.gz');
+    testFile = path.join(tmp, 'test.jsonl.gz');
+    writeFileSync(trainFile, jsonlGz(split('train', 4)));
+    writeFileSync(testFile, jsonlGz(split('test', 1)));
+  });
+
+  it('the consolidated recipe: windows for training, both heads, and its document scores are the engine parse()', async () => {
+    const out = path.join(tmp, 'consolidated');
+    expect(await run('20ng-consolidated', 'consolidated')).toBe(0);
+    const config = readJson(out, 'config.json');
+    expect(config.long_options).toEqual({ long: 'chunks', window: WINDOW, stride: 22, aggregate: 'weighted', maxChunks: 64 });
+    expect(config.heads.map((h: { name: string; id2label: object }) => `${h.name}:${Object.keys(h.id2label).length}`)).toEqual(['group:20', 'category:7']);
+    const m = readJson(out, 'manifest.json');
+    expect(m.long).toMatchObject({ mode: 'chunks', window: WINDOW, stride: 22, train_max_chunks: 2, eval_max_chunks: 64, train_documents: 60 });
+    expect(m.long.train_windows).toBeGreaterThan(m.long.train_documents); // long posts gave two windows each
+    expect(m.long.windows_per_document.test).toBeGreaterThan(2); // scored on all their windows
+    expect(m.batch_independence.passed).toBe(true);
+
+    const texts = testTexts();
+    const heads: PyHead[] = config.heads.map((h: { name: string; id2label: Record<string, string> }) => ({ name: h.name, kind: 'sequence', problem_type: 'single_label_classification', labels: Object.values(h.id2label) }));
+    const python = trainerLogits(out, heads, texts);
+    const nlu = await loadParser<{ group: 'sequence'; category: 'sequence' }>(out);
+    try {
+      const answers = await Promise.all(texts.map((t) => nlu.parse(t))); // no options: the folder's chunks
+      expect(Math.max(...answers.map((a) => a.meta.chunks))).toBeGreaterThan(3);
+      answers.forEach((a, i) => {
+        heads.forEach((h, k) => expect(logitDiff(a[h.name as 'group'], h.labels, python[i][k], nlu.heads[k].temperature)).toBeLessThan(1e-6));
+      });
+      // The manifest's test metrics (static int8 = model.onnx, Python) are the engine's.
+      const gold = split('test', 1).map((r) => r.label);
+      const group = metrics(gold, answers.map((a) => a.group.label!));
+      const category = metrics(gold.map(categoryOf), answers.map((a) => a.category.label!));
+      expect(m.metrics.static.test).toMatchObject({ group_accuracy: group.accuracy, group_macro_f1: group.macroF1, category_accuracy: category.accuracy, category_macro_f1: category.macroF1 });
+    } finally {
+      await nlu.dispose();
+    }
+  });
+
+  it('the 7-class recipe: one head from the map; loadClassifier(dir).classify(text) chunks by default, as the trainer scored', async () => {
+    const out = path.join(tmp, 'seven');
+    expect(await run('20ng-7class', 'seven', ['--aggregate', 'mean'])).toBe(0);
+    const config = readJson(out, 'config.json');
+    expect(Object.values(config.id2label)).toEqual(['alt', 'comp', 'misc', 'rec', 'sci', 'soc', 'talk']);
+    expect(config.long_options.aggregate).toBe('mean');
+    const texts = testTexts();
+    const python = trainerLogits(out, [{ name: 'category', kind: 'sequence', problem_type: 'single_label_classification', labels: Object.values(config.id2label) }], texts);
+    const clf = await loadClassifier(out);
+    try {
+      const answers = await clf.classify(texts);
+      expect(Math.max(...answers.map((a) => a.chunks))).toBeGreaterThan(3);
+      answers.forEach((a, i) => expect(logitDiff(a, [...clf.labels], python[i][0], clf.temperature)).toBeLessThan(1e-6));
+      expect((await clf.classify(texts.at(-1)!, { long: 'truncate' })).chunks).toBe(1);
+    } finally {
+      await clf.dispose();
+    }
+  });
+
+  it('refuses chunks for a token head before training', async () => {
+    const data = path.join(tmp, 'spans.jsonl');
+    writeFileSync(data, ['weather in paris', 'book rome', 'weather in rome', 'book paris'].map((t) =>
+      JSON.stringify({ text: t, intent: t.split(' ')[0], spans: [{ start: t.lastIndexOf(' ') + 1, end: t.length, label: 'city' }] })).join('\n'));
+    expect(await main(['--data', data, '--long', 'chunks', '--python', python, '--out', path.join(tmp, 'no'), '--work', path.join(tmp, 'w-no')])).toBe(2);
+    expect(existsSync(path.join(tmp, 'no'))).toBe(false);
+  });
+});
+
+describe('train options: long documents and derived heads', () => {
+  it('reads the 20NG recipes: derive maps as objects, the engine defaults passed to Python; bad combinations refused', () => {
+    const recipe = (name: string) => parseTrainArgs(['--recipe', path.join(root, 'recipes', `${name}.json`)], root);
+    const c = recipe('20ng-consolidated');
+    if (c === 'help') throw new Error('unexpected help');
+    expect(c.long).toBe('chunks');
+    expect(Object.keys(c.derive!)).toEqual(['group', 'category']);
+    expect(Object.keys(c.derive!.category.map!)).toHaveLength(20);
+    expect(c.heads).toEqual(['group', 'category']);
+    const arg = (f: string) => c.pythonArgs[c.pythonArgs.indexOf(f) + 1];
+    expect([arg('--long'), arg('--max-chunks'), arg('--eval-max-chunks'), arg('--aggregate')]).toEqual(['chunks', '2', '64', 'weighted']);
+    expect(() => parseTrainArgs(['--data', 'x.csv', '--stride', '10'], root)).toThrow(/--stride applies to --long chunks/);
+    expect(() => parseTrainArgs(['--data', 'x.csv', '--long', 'chunks', '--teacher-targets', 't.npz'], root)).toThrow(/does not combine/);
+    expect(() => parseTrainArgs(['--data', 'x.csv', '--long', 'pages'], root)).toThrow(/--long must be truncate or chunks/);
+    expect(() => parseTrainArgs(['--data', 'x.csv', '--derive', '{"category": {"map": {}}}'], root)).toThrow(/needs "from"/);
+    expect(() => parseTrainArgs(['--data', 'x.csv', '--strip', 'bodies'], root)).toThrow(/--strip takes headers, footers, quotes/);
+  });
+});
