@@ -248,8 +248,9 @@ def quantize_static(fp32: Path, int8: Path, feeds: list[dict], exclude: list[str
 
 def weight_only_int8(path: Path, nodes: set):
     """Stores the float weight of each MatMul in `nodes` as int8 (symmetric, per output column) + DequantizeLinear:
-    the file is as small as with int8 compute, while the product stays float (ORT folds the constant
-    DequantizeLinear once at load), so fixed-range activations are not needed where they would lose accuracy.
+    the file is as small as with int8 compute, while the product stays float, so fixed-range activations are not
+    needed where they would lose accuracy. At batch 1 it measured no slower than float weights (MASSIVE MiniLM, Python
+    ORT, 12 and 40 tokens: 0.85x-0.87x their time).
     MatMuls without a constant weight (attention's activation x activation products) are left as they are."""
     import onnx
     from onnx import helper, numpy_helper
