@@ -9,7 +9,7 @@ import { DataError } from '../datasets/index.js';
 import { repoRoot } from '../eval/data.js';
 import { checkBatchIndependence } from './batch-check.js';
 import { prepareExtraTexts, type ExtraTexts } from './extra-texts.js';
-import { isPathFlag, parseCommandLine, parseTrainArgs, USAGE, type TrainOptions } from './options.js';
+import { parseCommandLine, parseTrainArgs, USAGE, type TrainOptions } from './options.js';
 import { checkPythonEnv, findPython } from './python-env.js';
 import { INTERRUPTED, runTrainer } from './run-trainer.js';
 import { prepareData, writeCanonical, type Prepared } from './work-data.js';
@@ -78,7 +78,7 @@ export async function main(argv: string[]): Promise<number> {
   say(`batch independence (${py.export.model_onnx} int8, ${check.texts} ${data.parts.test ? 'test' : 'dev'} texts one by one vs all at once, ` +
     `mean batch ${check.meanBatchSize.toFixed(1)}): same labels ${check.sameLabels}/${check.texts}, max score difference ${check.maxScoreDiff.toExponential(1)} ` +
     `-> ${check.passed ? 'passed' : py.export.model_onnx === 'static' ? 'FAILED' : 'failed, as dynamic int8 may'}`);
-  writeFileSync(manifestFile, `${repoRelative(JSON.stringify({ ...manifest(o, root, out, data, py, check, began), ...extra.manifest }, null, 2), root)}\n`);
+  writeFileSync(manifestFile, `${repoRelative(JSON.stringify({ ...manifest(o, out, data, py, check, began), ...extra.manifest }, null, 2), root)}\n`);
   if (!check.passed && py.export.model_onnx === 'static') {
     rmSync(staging, { recursive: true, force: true });
     say(`static int8 answers depend on batching: ${out} is not written (the exports are in ${work})`);
@@ -113,16 +113,15 @@ export function repoRelative(json: string, root: string): string {
   return json.split(root + path.sep).join('').split(path.dirname(root) + path.sep).join(`..${path.sep}`);
 }
 
-function manifest(o: TrainOptions, root: string, out: string, data: Prepared, py: object, check: object, began: number) {
-  const rel = (f: string) => (path.relative(root, f).startsWith('..' + path.sep + '..') ? f : path.relative(root, f));
+function manifest(o: TrainOptions, out: string, data: Prepared, py: object, check: object, began: number) {
   const cpus = os.cpus();
   return {
     name: path.basename(out),
     created: new Date().toISOString(),
     command: `npm run train -- ${process.argv.slice(2).join(' ')}`,
     recipe: o.recipe ?? null,
-    options: Object.fromEntries(Object.entries(o.resolved).map(([k, v]) => [k, isPathFlag(k) ? rel(String(v)) : k === 'derive' ? o.derive : v])),
-    data: data.files.map(({ role, dataset: d }) => ({ role, file: rel(d.file), format: d.format, sha256: d.sha256, rows: d.examples.length })),
+    options: Object.fromEntries(Object.entries(o.resolved).map(([k, v]) => [k, k === 'derive' ? o.derive : v])),
+    data: data.files.map(({ role, dataset: d }) => ({ role, file: d.file, format: d.format, sha256: d.sha256, rows: d.examples.length })),
     split: data.split.source === 'seeded'
       ? { source: `seeded split of the data file by unique text (no text in two parts)`, seed: data.split.seed, dev: o.devSize, test: o.test ? 0 : o.testSize, sizes: data.split.sizes }
       : { source: 'the given dev/test files', sizes: data.split.sizes },
