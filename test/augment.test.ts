@@ -142,7 +142,7 @@ describe.skipIf(skip)(`augment -> teacher targets -> student${skip ? ' (SKIPPED:
       })));
     const data = file('joint.jsonl', `${lines.join('\n')}\n`);
     const common = ['--data', data, '--task', 'joint', '--dev-size', '4', ...FAST];
-    const aug = path.join(tmp, 'aug.jsonl');
+    const aug = path.join(tmp, 'not-yet', 'aug.jsonl'); // a folder that does not exist yet
     expect(await augment([...common, '--out', aug, '--per-text', '2', '--neighbours', '3', '--embeddings', embFile, '--seed', '5'])).toBe(0);
     const rows = readFileSync(aug, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(rows.length).toBeGreaterThan(10);
@@ -154,7 +154,7 @@ describe.skipIf(skip)(`augment -> teacher targets -> student${skip ? ' (SKIPPED:
       expect(city(r)).toEqual(city(JSON.parse(lines[Number(r.source.split(':')[1]) - 1])));
     }
     expect(readDataset(aug).examples).toHaveLength(rows.length);
-    const meta = JSON.parse(readFileSync(path.join(tmp, 'aug.meta.json'), 'utf8'));
+    const meta = JSON.parse(readFileSync(path.join(path.dirname(aug), 'aug.meta.json'), 'utf8'));
     expect(meta.settings).toMatchObject({ per_text: 2, p: 0.4, neighbours: 3, seed: 5 });
     expect(meta.sha256).toBe(createHash('sha256').update(readFileSync(aug)).digest('hex'));
 

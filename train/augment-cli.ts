@@ -2,7 +2,7 @@
 // variants by GloVe word replacement (train/augment.ts), for a teacher to label (--targets-texts) and a student to
 // distil on (--augmented). Writes OUT (one row per variant) and OUT's .meta.json (settings, counts, sha256).
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -123,6 +123,7 @@ export async function main(argv: string[]): Promise<number> {
 /** One JSONL row per variant, written beside `out` and renamed into place; its sha256 and counts. */
 function writeVariants(out: string, examples: Example[], settings: AugmentOptions, nb: Neighbours) {
   const tmp = `${out}.tmp`;
+  mkdirSync(path.dirname(out), { recursive: true });
   const fd = openSync(tmp, 'w');
   const sha = createHash('sha256');
   const counts = { texts: examples.length, texts_augmented: 0, variants: 0, words_replaced: 0, words_in_variants: 0 };
