@@ -168,6 +168,10 @@ describe.skipIf(skip)(`augment -> teacher targets -> student${skip ? ' (SKIPPED:
     expect(await run('student', [...common, '--max-steps', '2', '--teacher-targets', t1, '--augmented', aug])).toBe(5);
     expect(stderr.join('')).toMatch(/\d+ of \d+ augmented texts have no teacher target in .*t1\.npz .*--targets-texts/);
     expect(existsSync(path.join(tmp, 'student'))).toBe(false);
+    // A recipe naming an augmented file a fresh clone has not made yet: says how to make it.
+    stderr = [];
+    expect(await run('student', [...common, '--max-steps', '2', '--teacher-targets', t1, '--augmented', path.join(tmp, 'absent.jsonl')])).not.toBe(0);
+    expect(stderr.join('')).toMatch(/absent\.jsonl.*not found; make augmented texts first with `npm run augment`/);
 
     // The same teacher command + --targets-texts: re-exported and labelled, not retrained.
     const t2 = path.join(tmp, 't2.npz');

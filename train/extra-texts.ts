@@ -25,6 +25,8 @@ interface TextFile {
 }
 
 function readTexts(file: string): TextFile {
+  // A recipe may name an augmented file that a fresh clone has not made yet: say how to make it.
+  if (!existsSync(file)) throw new DataError('DATA_MISSING', file, 'not found; make augmented texts first with `npm run augment` (the command for each recipe is in recipes/README.md)');
   const src = readSource(file);
   const records = parseJsonl(src);
   if (records.length === 0) throw new DataError('DATA_EMPTY', file, 'no rows in the file');
