@@ -18,8 +18,8 @@ export interface LoadOptions extends EngineOptions {
    */
   tokenizerThreads?: number;
   /**
-   * Tokenize one-window texts (`long: 'truncate'`) with the native WordPiece tokenizer where the folder's
-   * tokenizer.json is BERT-style (default true). Same ids as the JS tokenizer, which still reads non-ASCII text and
+   * Tokenize single-window texts (classify and parse with `long: 'truncate'`, embed) with the native WordPiece
+   * tokenizer where the folder's tokenizer.json is BERT-style (default true). Same ids as the JS tokenizer, which still reads non-ASCII text and
    * every other tokenizer; false: the JS tokenizer always.
    */
   nativeTokenizer?: boolean;
