@@ -6,12 +6,16 @@
 //   - tokenize, post-process: loops over the same medium texts;
 //   - submit: the synchronous part of N Engine.run calls;
 //   - Engine.run total: from the first submit until all N settled, per request; settle = total - submit;
-//   - classify total: the same for N classify(text) calls.
+//   - classify total: the same for N classify(text) calls;
+//   - the tokenize and classify rows again with the native WordPiece tokenizer (nativeTokenizer, lib/wordpiece.ts),
+//     where the model's tokenizer.json qualifies (non-ASCII texts still go to the JS tokenizer).
 import { readFileSync } from 'node:fs';
 import { Classifier } from '../lib/classify.js';
 import { Engine } from '../lib/engine.js';
 import { decodeSequence } from '../lib/postprocess/sequence.js';
+import { TextTokenizer } from '../lib/tokenize.js';
 import { TokenizerPool } from '../lib/tokenize-pool.js';
+import { nativeWordPiece } from '../lib/wordpiece.js';
 import type { ModelView } from './model-view.js';
 import type { AblationRow } from './results.js';
 import type { Workload } from './workloads.js';
@@ -26,6 +30,8 @@ export interface JsThreadCost {
   classifyTotal: number;
   /** classify(text) total with tokenizerThreads N (the JS thread only hands texts over), by N. */
   pooled: Record<number, number>;
+  /** tokenize and classify(text) total with the native WordPiece tokenizer; absent where the model has none. */
+  native?: { tokenize: number; classifyTotal: number };
   requests: number;
 }
 
@@ -70,6 +76,20 @@ export async function measureJsThread(model: ModelView, work: Workload, requests
     await Promise.all(texts.map((text) => classifier.classify(text)));
     const classifyTotal = perRequestUs(t);
 
+    let native: JsThreadCost['native'];
+    // The same window as model.tokenizer (the bench's lifted one), with the native tokenizer in front.
+    const fast = new TextTokenizer(model.dir, undefined, nativeWordPiece);
+    if (fast.hasNative) {
+      const viaNative = new Classifier({ engine, model: model.dir, tokenizer: fast });
+      await Promise.all(texts.slice(0, 64).map((text) => viaNative.classify(text)));
+      t = threadCpuMs();
+      for (const text of texts) fast.encodeIds(text);
+      const nativeTokenize = perRequestUs(t);
+      t = threadCpuMs();
+      await Promise.all(texts.map((text) => viaNative.classify(text)));
+      native = { tokenize: nativeTokenize, classifyTotal: perRequestUs(t) };
+    }
+
     const pooled: Record<number, number> = {};
     for (const threads of poolThreads) {
       const pool = new TokenizerPool({ dir: model.dir.dir, modelFile: model.target.modelFile }, threads);
@@ -83,7 +103,7 @@ export async function measureJsThread(model: ModelView, work: Workload, requests
         await pool.close();
       }
     }
-    return { tokenize, submit, settle: engineRunTotal - submit, postprocess, engineRunTotal, classifyTotal, pooled, requests };
+    return { tokenize, submit, settle: engineRunTotal - submit, postprocess, engineRunTotal, classifyTotal, pooled, native, requests };
   } finally {
     await engine.dispose();
   }
@@ -93,7 +113,8 @@ export function jsThreadRows(model: string, workload: string, c: JsThreadCost, r
   const parts: [string, number][] = [['tokenize', c.tokenize], ['submit (Engine.run returns its promise)', c.submit],
     ['settle (callback, output objects, promise reactions)', c.settle], ['post-process (decodeSequence + result object)', c.postprocess],
     ['Engine.run(ids) total', c.engineRunTotal], ['classify(text) total', c.classifyTotal],
-    ...Object.entries(c.pooled).map(([n, us]): [string, number] => [`classify(text) total, tokenizerThreads ${n}`, us])];
+    ...Object.entries(c.pooled).map(([n, us]): [string, number] => [`classify(text) total, tokenizerThreads ${n}`, us]),
+    ...(c.native ? [['tokenize, native WordPiece', c.native.tokenize], ['classify(text) total, native WordPiece', c.native.classifyTotal]] as [string, number][] : [])];
   return parts.map(([config, us]) => ({
     study: 'JS-thread µs per request (burst)', model, config: `${config} (run ${run})`, workload, concurrency: c.requests,
     p50: us / 1000, p99: NaN, rps: null, meanBatch: null, vsBaseline: us / c.classifyTotal,

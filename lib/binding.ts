@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { errorFromCode } from './errors.js';
 import { packageRoot } from './package-root.js';
+import type { WordPieceSetup } from './wordpiece.js';
 
 export interface IoInfo {
   name: string;
@@ -58,8 +59,14 @@ export interface PreloadOutcome {
   error?: string;
 }
 
+/** native/wordpiece_wrap.h: encode returns null where the JS tokenizer must answer; status[0] = 1 when truncated. */
+export interface NativeWordPiece {
+  encode(text: string, limit: number, truncate: boolean): Int32Array | null;
+}
+
 interface Binding {
   Engine: new (modelPath: string, options: NativeEngineOptions) => NativeEngine;
+  WordPiece: new (setup: WordPieceSetup & { status: Int32Array }) => NativeWordPiece;
   setErrorFactory(factory: (code: string, message: string) => Error): void;
   availableProviders(): string[];
   buildInfo(): { cuda: boolean; tensorrt: boolean; ortApiVersion: number; ortVersion: string };

@@ -58,8 +58,11 @@ export class Classifier extends Pipeline {
       const encoded = pooled
         ? this.tokenizer.oneWindow(await this.pool!.encode(text, truncate))
         : this.tokenizer.encodeLong(text, plan, truncate);
-      // A text's chunks are queued together, so the batcher can run them in one batch.
-      const outs = await Promise.all(encoded.sequences.map((ids) => this.engine.run(ids, null, options)));
+      // A text's chunks are queued together, so the batcher can run them in one batch. One window (the common case)
+      // is awaited alone: no Promise.all and its extra promise on the JS thread's hot path.
+      const outs = encoded.sequences.length === 1
+        ? [await this.engine.run(encoded.sequences[0], null, options)]
+        : await Promise.all(encoded.sequences.map((ids) => this.engine.run(ids, null, options)));
       const multiLabel = options.multiLabel ?? this.multiLabel;
       const logits = aggregateLogits(outs.map((o) => o.outputs[this.output].data), encoded.weights, plan.aggregate, multiLabel);
       const prediction = decodeSequence(logits, {

@@ -73,7 +73,7 @@ export class Embedder extends Pipeline {
   /** One text, with its token count, truncation and timing (what zero-shot and few-shot results report). */
   async embedOne(text: string, options: EmbedOptions = {}): Promise<Embedding> {
     const { modes, normalize } = this.resolve(options);
-    const encoded = this.tokenizer.encode(text, options.truncate ?? true);
+    const encoded = this.tokenizer.encodeIds(text, options.truncate ?? true);
     const out = await this.engine.run(encoded.ids, null, options);
     const vector = pool(out.outputs[this.output].data, this.hidden, modes);
     return { vector: normalize ? l2Normalize(vector) : vector, tokens: encoded.ids.length, truncated: encoded.truncated, timing: timingOf([out]) };

@@ -5,6 +5,7 @@ import { readModelDir, type ModelDir } from './model-dir.js';
 import { folderLongOptions, withLongDefaults, type LongOptions } from './postprocess/chunks.js';
 import { TextTokenizer } from './tokenize.js';
 import { TokenizerPool } from './tokenize-pool.js';
+import { nativeWordPiece } from './wordpiece.js';
 
 export interface LoadOptions extends EngineOptions {
   /** ONNX file inside the folder (default: model.onnx, then onnx/model.onnx). */
@@ -16,6 +17,12 @@ export interface LoadOptions extends EngineOptions {
    * where the JS thread is the ceiling (a GPU serving thousands of requests/s) and cores are spare.
    */
   tokenizerThreads?: number;
+  /**
+   * Tokenize single-window texts (classify and parse with `long: 'truncate'`, embed) with the native WordPiece
+   * tokenizer where the folder's tokenizer.json is BERT-style (default true). Same ids as the JS tokenizer, which still reads non-ASCII text and
+   * every other tokenizer; false: the JS tokenizer always.
+   */
+  nativeTokenizer?: boolean;
 }
 
 export interface OpenedModel {
@@ -57,12 +64,13 @@ export abstract class Pipeline {
 
 /** Opens a model folder and hands it to `build`; the engine is freed again if `build` rejects the model. */
 export async function openModel<T>(dir: string, options: LoadOptions, build: (opened: OpenedModel) => T): Promise<T> {
-  const { tokenizerThreads = 0, ...engineOptions } = options;
+  const { tokenizerThreads = 0, nativeTokenizer = true, ...engineOptions } = options;
   if (!(Number.isInteger(tokenizerThreads) && tokenizerThreads >= 0 && tokenizerThreads <= 64)) {
     throw invalidOption('options.tokenizerThreads', 'an integer in [0, 64]', tokenizerThreads);
   }
+  if (typeof nativeTokenizer !== 'boolean') throw invalidOption('options.nativeTokenizer', 'a boolean', nativeTokenizer);
   const model = readModelDir(dir, options.modelFile);
-  const tokenizer = new TextTokenizer(model, options.maxTokens);
+  const tokenizer = new TextTokenizer(model, options.maxTokens, nativeTokenizer ? nativeWordPiece : undefined);
   const engine = new Engine(model.modelPath, { ...engineOptions, padId: tokenizer.padId, maxTokens: tokenizer.maxTokens });
   const pool = tokenizerThreads > 0 ? new TokenizerPool({ dir, modelFile: options.modelFile, maxTokens: options.maxTokens }, tokenizerThreads) : undefined;
   try {

@@ -7,6 +7,17 @@ import { splitWords, type Word } from './words.js';
 export type { Word } from './words.js';
 import { headTail, newPerWindow, tokenChunks, wordChunks, wordOwners, type LongPlan } from './postprocess/chunks.js';
 
+/** A text's ids for one window, without token strings (what the engine needs). */
+export interface EncodedIds {
+  ids: Int32Array;
+  truncated: boolean;
+}
+
+/** A faster tokenizer for `encodeIds` (lib/wordpiece.ts): the reference's ids exactly, or null to let it answer. */
+export interface IdsEncoder {
+  encode(text: string, limit: number, truncate: boolean): EncodedIds | null;
+}
+
 export interface Encoded {
   ids: Int32Array;
   tokens: string[];
@@ -57,10 +68,12 @@ export class TextTokenizer {
   private readonly tokenizer: Tokenizer;
   private readonly specialIds: Set<number>;
   /** The special tokens the post-processor puts before and after a single text ([CLS] … [SEP]). */
-  private readonly prefix: number[];
-  private readonly suffix: number[];
+  readonly prefix: number[];
+  readonly suffix: number[];
+  private readonly native: IdsEncoder | undefined;
 
-  constructor(model: ModelDir, maxTokens?: number) {
+  /** `native` builds a faster tokenizer for `encodeIds` where it can (lib/wordpiece.ts's nativeWordPiece). */
+  constructor(model: ModelDir, maxTokens?: number, native?: (model: ModelDir, tokenizer: TextTokenizer) => IdsEncoder | undefined) {
     try {
       this.tokenizer = new Tokenizer(model.tokenizerJson, model.tokenizerConfig);
     } catch (err) {
@@ -76,6 +89,17 @@ export class TextTokenizer {
     const at = full.findIndex((_, i) => bare.every((id, j) => full[i + j] === id));
     this.prefix = full.slice(0, at);
     this.suffix = full.slice(at + bare.length);
+    this.native = native?.(model, this);
+  }
+
+  /** The text as the tokenizer's normalizer leaves it (normalized added tokens are matched in this form). */
+  normalize(text: string): string {
+    return this.tokenizer.normalizer?.normalize(text) ?? text;
+  }
+
+  /** Whether `encodeIds` has a native tokenizer (it still hands the texts it cannot match to the JS one). */
+  get hasNative(): boolean {
+    return this.native !== undefined;
   }
 
   /** Special tokens around each window ([CLS] and [SEP] for BERT). */
@@ -139,17 +163,17 @@ export class TextTokenizer {
     return { words, windows, truncated, tokens: count(0, ranges.at(-1)!.end) + this.specialTokens, weights, owners: wordOwners(ranges, words.length) };
   }
 
-  /**
-   * A text as `plan` reads it: 'truncate' is `encode` (one sequence, the head); 'head-tail' keeps the first quarter
-   * and the last three quarters of the window's text tokens; 'chunks' cuts every token into overlapping windows.
-   */
   /** A single-window encoding (truncate mode) in the shape encodeLong returns. */
-  oneWindow(enc: { ids: Int32Array; truncated: boolean }): LongEncoding {
+  oneWindow(enc: EncodedIds): LongEncoding {
     return { sequences: [enc.ids], weights: [enc.ids.length - this.specialTokens], tokens: enc.ids.length, truncated: enc.truncated };
   }
 
+  /**
+   * A text as `plan` reads it: 'truncate' is `encodeIds` (one sequence, the head); 'head-tail' keeps the first quarter
+   * and the last three quarters of the window's text tokens; 'chunks' cuts every token into overlapping windows.
+   */
   encodeLong(text: string, plan: LongPlan, truncate = true): LongEncoding {
-    if (plan.mode === 'truncate') return this.oneWindow(this.encode(text, truncate, plan.budget + this.specialTokens));
+    if (plan.mode === 'truncate') return this.oneWindow(this.encodeIds(text, truncate, plan.budget + this.specialTokens));
     // Chunks past maxChunks are dropped anyway: do not tokenize megabytes to throw them away.
     const needed = plan.mode === 'chunks' ? plan.maxChunks * plan.stride + plan.budget : Infinity;
     const kept = text.length > needed * CHARS_PER_TOKEN_GUESS ? cutAtSpace(text, needed * CHARS_PER_TOKEN_GUESS) : text;
@@ -164,6 +188,11 @@ export class TextTokenizer {
 
   private wrap(pieces: readonly number[]): Int32Array {
     return Int32Array.from([...this.prefix, ...pieces, ...this.suffix]);
+  }
+
+  /** `encode`'s ids and truncation, from the native tokenizer where there is one and it can answer. */
+  encodeIds(text: string, truncate = true, limit = this.maxTokens): EncodedIds {
+    return this.native?.encode(text, limit, truncate) ?? this.encode(text, truncate, limit);
   }
 
   /** Encodes with the model's special tokens; over-long texts keep their head and the closing special tokens. */

@@ -1,9 +1,10 @@
-// Module init only: the Engine class and a few module-level functions.
+// Module init only: the Engine and WordPiece classes and a few module-level functions.
 #include <napi.h>
 
 #include "engine_wrap.h"
 #include "preload.h"
 #include "session.h"
+#include "wordpiece_wrap.h"
 
 namespace {
 
@@ -68,6 +69,7 @@ Napi::Value ProbeProvider(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Engine", engine::EngineWrap::Define(env));
+  exports.Set("WordPiece", engine::WordPieceWrap::Define(env));
   exports.Set("setErrorFactory", Napi::Function::New<engine::SetErrorFactory>(env, "setErrorFactory"));
   exports.Set("availableProviders", Napi::Function::New<AvailableProviders>(env, "availableProviders"));
   exports.Set("buildInfo", Napi::Function::New<BuildInfo>(env, "buildInfo"));
