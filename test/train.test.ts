@@ -78,6 +78,18 @@ describe.skipIf(skip)(`npm run train${reason}`, { timeout: 300_000 }, () => {
     }
   });
 
+  it('mean pooling with --int8 static: the pooled graph stays batch-independent; bad values are usage errors', async () => {
+    const out = path.join(tmp, 'mean');
+    const data = file('mean.csv', `text,label\n${csvRows.join('\n')}\n`);
+    expect(await run('mean', ['--data', data, '--dev-size', '6', '--max-steps', '4', '--pooling', 'mean', '--int8', 'static', ...FAST])).toBe(0);
+    const m = manifestOf(out);
+    expect(m.training.hyperparameters.pooling).toBe('mean');
+    expect(m.export.model_onnx).toBe('static');
+    expect(m.batch_independence.passed).toBe(true);
+    expect(() => parseTrainArgs(['--data', data, '--pooling', 'max'])).toThrow(/--pooling must be cls or mean/);
+    expect(() => parseTrainArgs(['--data', data, '--int8', 'fp16'])).toThrow(/--int8 must be auto, static or dynamic/);
+  });
+
   it('trains intent + slots from JSONL spans; the static int8 model answers 1,000 concurrent calls as one by one', async () => {
     const out = path.join(tmp, 'joint');
     const cities = ['paris', 'new york', 'berlin', 'tokyo', 'rome', 'san francisco'];

@@ -12,7 +12,7 @@ export type Task = (typeof TASKS)[number];
 /** Flags handed to train/python/train.py as they are (name -> Python flag). */
 export const PYTHON_FLAGS = ['base', 'epochs', 'lr', 'batch-size', 'max-length', 'warmup', 'weight-decay', 'seed', 'threads',
   'patience', 'evals-per-epoch', 'eval-every', 'max-minutes', 'max-steps', 'ckpt-minutes', 'kd-alpha', 'kd-temp',
-  'calib-size', 'latency-n', 'teacher-targets', 'write-targets', 'long', 'stride', 'max-chunks', 'aggregate'] as const;
+  'calib-size', 'latency-n', 'teacher-targets', 'write-targets', 'long', 'stride', 'max-chunks', 'aggregate', 'pooling', 'int8'] as const;
 const PATH_FLAGS: readonly string[] = ['data', 'dev', 'test', 'out', 'work', 'teacher-targets', 'write-targets', 'augmented', 'targets-texts'];
 export const isPathFlag = (flag: string) => PATH_FLAGS.includes(flag);
 
@@ -47,6 +47,10 @@ Model:
   --augmented F          with --teacher-targets: also train on these texts (npm run augment's JSONL), with the
                          distillation term only; each needs a teacher target
   --calib-size N         training texts to calibrate static int8 on (default 512)
+  --int8 Q               model.onnx: auto (default: static int8, or dynamic where static loses > 0.3 points to fp32
+                         on dev; dynamic answers depend on batch-mates) | static | dynamic
+  --pooling P            what sequence heads read: cls (the first token through the pooler, default) | mean (the
+                         tokens' mean, as the sentence-transformers bases were trained)
 Long documents (docs/long-documents.md; sequence heads only):
   --long chunks          train on overlapping windows of --max-length tokens (special tokens included), each
                          carrying its document's labels; dev/test documents are scored by combining their windows
@@ -170,6 +174,10 @@ export function parseTrainArgs(argv: string[], root: string): TrainOptions | 'he
   if (!['truncate', 'chunks'].includes(long)) throw new UsageError(`--long must be truncate or chunks, got '${long}'`);
   const aggregate = str('aggregate') ?? DEFAULT_AGGREGATION;
   if (!['weighted', 'mean', 'max'].includes(aggregate)) throw new UsageError(`--aggregate must be weighted, mean or max, got '${aggregate}'`);
+  const int8 = str('int8');
+  if (int8 !== undefined && !['auto', 'static', 'dynamic'].includes(int8)) throw new UsageError(`--int8 must be auto, static or dynamic, got '${int8}'`);
+  const pooling = str('pooling');
+  if (pooling !== undefined && !['cls', 'mean'].includes(pooling)) throw new UsageError(`--pooling must be cls or mean, got '${pooling}'`);
   for (const k of ['stride', 'max-chunks']) {
     if (str(k) !== undefined && !(Number.isInteger(Number(str(k))) && Number(str(k)) >= 1)) throw new UsageError(`--${k} must be a positive integer, got '${str(k)}'`);
     if (str(k) !== undefined && long !== 'chunks') throw new UsageError(`--${k} applies to --long chunks`);

@@ -217,10 +217,10 @@ def export(a, best, heads, tok, splits, train_rows, train_enc, work, staging):
         on = f"{len(pick)} training rows (dev has {len(dev_rows)})"
         loss = (score(heads, rows_t, sub, runners["fp32"].run(sub["ids"], tok.pad_token_id))["score"] -
                 score(heads, rows_t, sub, runners["static"].run(sub["ids"], tok.pad_token_id))["score"])
-    chosen = "static" if loss <= STATIC_MAX_LOSS else "dynamic"
-    why = (f"static int8 scores {-loss * 100:+.2f} points against fp32 on {on} (dynamic only below "
-           f"-{STATIC_MAX_LOSS * 100:.1f})" +
-           ("" if chosen == "static" else ": dynamic int8 kept instead, so answers can depend on batch-mates"))
+    chosen = a.int8 if a.int8 != "auto" else "static" if loss <= STATIC_MAX_LOSS else "dynamic"
+    why = (f"static int8 scores {-loss * 100:+.2f} points against fp32 on {on} " +
+           (f"(--int8 {a.int8})" if a.int8 != "auto" else f"(dynamic only below -{STATIC_MAX_LOSS * 100:.1f})") +
+           ("" if chosen == "static" else ": dynamic int8, so answers can depend on batch-mates"))
     log(f"model.onnx = {chosen} int8 ({why})")
 
     shutil.copy(files[chosen], staging / "model.onnx")

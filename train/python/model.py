@@ -10,7 +10,9 @@ from data import is_multi, is_token
 
 class MultiHead(nn.Module):
     """Sequence heads read the pooled first token (the tanh pooler where the encoder has one, as
-    BertForSequenceClassification); token heads read every position (as BertForTokenClassification)."""
+    BertForSequenceClassification) or, with config.textclf_pooling "mean", the mean of the real tokens' states (how
+    the sentence-transformers bases were trained: their first token and pooler were never tuned to stand for the
+    text); token heads read every position (as BertForTokenClassification)."""
 
     def __init__(self, config, heads, pretrained=None):
         super().__init__()
@@ -18,13 +20,18 @@ class MultiHead(nn.Module):
         self.drop = nn.Dropout(getattr(config, "hidden_dropout_prob", 0.1))
         self.head_specs = list(heads)
         self.heads = nn.ModuleDict({h["name"]: nn.Linear(config.hidden_size, len(h["labels"])) for h in heads})
+        self.mean_pooling = getattr(config, "textclf_pooling", "cls") == "mean"
 
     def forward(self, input_ids, attention_mask, token_type_ids=None):
         extra = {} if token_type_ids is None else {"token_type_ids": token_type_ids}
         o = self.encoder(input_ids=input_ids, attention_mask=attention_mask, **extra)
-        pooled = getattr(o, "pooler_output", None)
-        if pooled is None:
-            pooled = o.last_hidden_state[:, 0]
+        if self.mean_pooling:  # padding masked out, so a text pools the same alone or in a padded batch
+            m = attention_mask.unsqueeze(-1).to(o.last_hidden_state.dtype)
+            pooled = (o.last_hidden_state * m).sum(1) / m.sum(1).clamp(min=1.0)
+        else:
+            pooled = getattr(o, "pooler_output", None)
+            if pooled is None:
+                pooled = o.last_hidden_state[:, 0]
         return {h["name"]: self.heads[h["name"]](self.drop(o.last_hidden_state if is_token(h) else pooled))
                 for h in self.head_specs}
 

@@ -110,6 +110,10 @@ def adamw(model, lr, weight_decay, fused=False):
     return torch.optim.AdamW(groups, lr=lr, fused=fused or None)
 
 
+# Flags added after checkpoints were written, with the value those runs had: such a checkpoint still resumes.
+FLAGS_ADDED_SINCE = {"pooling": "cls"}
+
+
 def load_checkpoint(ck: Path, args: dict, fixed, model, opt, sched, hint: str):
     """Restores model, optimizer, schedule and torch RNG from `ck` and returns the saved run state; None when there
     is no checkpoint. Refuses one written with other `fixed` args: the LR schedule and data order depend on them,
@@ -118,7 +122,8 @@ def load_checkpoint(ck: Path, args: dict, fixed, model, opt, sched, hint: str):
     if not ck.exists():
         return None
     saved = torch.load(ck, weights_only=False)
-    diff = {k: (saved["args"][k], args[k]) for k in fixed if saved["args"].get(k) != args[k]}
+    then = {**FLAGS_ADDED_SINCE, **saved["args"]}
+    diff = {k: (then.get(k), args[k]) for k in fixed if then.get(k) != args[k]}
     if diff:
         raise SystemExit(f"{ck} was written with different args {diff}; use the original command or {hint}")
     model.load_state_dict(saved["model"])

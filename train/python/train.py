@@ -33,7 +33,7 @@ from targets import Targets, write_targets
 INTERRUPTED = 75  # EX_TEMPFAIL: a checkpoint is saved, the same command resumes
 FIXED = ("base", "epochs", "lr", "batch_size", "max_length", "warmup", "weight_decay", "seed", "max_steps",
          "train_subset", "evals_per_epoch", "eval_every", "data_sha256", "teacher_targets", "kd_alpha", "kd_temp",
-         "augmented_sha256", "long", "stride", "max_chunks")
+         "augmented_sha256", "long", "stride", "max_chunks", "pooling")
 
 
 def parse_args(argv=None):
@@ -60,6 +60,10 @@ def parse_args(argv=None):
     p.add_argument("--calib-size", type=int, default=512, help="training texts to calibrate static int8 on")
     p.add_argument("--latency-n", type=int, default=100, help="texts timed at batch 1 per model file")
     p.add_argument("--opset", type=int, default=17)
+    p.add_argument("--int8", choices=("auto", "static", "dynamic"), default="auto",
+                   help="model.onnx: static int8 unless it loses more than 0.3 points to fp32 (auto), or as named")
+    p.add_argument("--pooling", choices=("cls", "mean"), default="cls",
+                   help="what sequence heads read: the first token through the pooler (cls) or the masked mean of the tokens")
     p.add_argument("--long", choices=("truncate", "chunks"), default="truncate",
                    help="chunks: train on windows of --max-length tokens, score documents by combining them")
     p.add_argument("--stride", type=int, default=0, help="tokens between window starts (0: 3/4 of the window's text tokens)")
@@ -132,6 +136,7 @@ def train(a, heads, tok, bdir, rows, enc, dev_rows, dev_enc, run):
         require_targets(a, teacher, rows, len(rows) - n_augmented)
 
     config = AutoConfig.from_pretrained(bdir)
+    config.textclf_pooling = a.pooling  # saved with every checkpoint's config, so the export builds the same graph
     model = MultiHead(config, heads, pretrained=bdir)
     opt = adamw(model, a.lr, a.weight_decay, fused=True)  # fused: the step is 7x faster on CPU than foreach
     sched = get_linear_schedule_with_warmup(opt, int(a.warmup * total), total)
