@@ -76,6 +76,10 @@ export interface Timing {
 }
 
 export function timingOf(outputs: readonly RunOutput[]): Timing {
+  if (outputs.length === 1) {
+    const { queueMs, inferMs, batchSize } = outputs[0];
+    return { queueMs, inferMs, batchSize };
+  }
   return {
     queueMs: Math.max(...outputs.map((o) => o.queueMs)),
     inferMs: Math.max(...outputs.map((o) => o.inferMs)),

@@ -74,7 +74,7 @@ export function wordPieceSetup(model: ModelDir, tokenizer: Pick<TextTokenizer, '
   if (!Number.isInteger(unkId)) return undefined;
   const tokens = [...tokensToIds.keys()];
   const ids = Int32Array.from(tokens, (t) => idOf(t)!);
-  if (tokens.some((t, i) => ids[i] !== idOf(t))) return undefined; // an id that is not an int32
+  if (tokens.some((t, i) => ids[i] !== idOf(t) || ids[i] < 0)) return undefined; // an id that is not a non-negative int32
 
   return {
     tokens,

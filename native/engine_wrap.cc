@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <thread>
 
 namespace engine {
@@ -44,8 +45,19 @@ Napi::Array DescribeAll(Napi::Env env, const std::vector<IoInfo>& infos) {
   return out;
 }
 
-// Hands the vector's storage to JS without copying; the finalizer frees it when the Float32Array is collected.
+// Outputs up to this size are copied into a plain ArrayBuffer: an external one costs a finalizer that the JS thread
+// runs again at collection, far more than copying a few hundred bytes of logits.
+constexpr size_t kCopyBytes = 64 * 1024;
+
+// Larger outputs (a tagger's per-token scores on long texts) hand the vector's storage to JS without copying; the
+// finalizer frees it when the Float32Array is collected.
 Napi::Float32Array ToFloat32Array(Napi::Env env, std::vector<float>&& data) {
+  const size_t bytes = data.size() * sizeof(float);
+  if (bytes <= kCopyBytes) {
+    auto buffer = Napi::ArrayBuffer::New(env, bytes);
+    if (bytes > 0) std::memcpy(buffer.Data(), data.data(), bytes);
+    return Napi::Float32Array::New(env, data.size(), buffer, 0);
+  }
   auto* owned = new std::vector<float>(std::move(data));
   auto buffer = Napi::ArrayBuffer::New(env, owned->data(), owned->size() * sizeof(float),
                                        [](Napi::Env, void*, std::vector<float>* v) { delete v; }, owned);

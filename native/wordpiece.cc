@@ -34,10 +34,10 @@ WordPiece::WordPiece(WordPieceConfig config) : config_(std::move(config)) {
   const std::string& prefix = config_.continuing_subword_prefix;
   for (size_t i = 0; i < config_.tokens.size(); ++i) {
     std::string_view token = config_.tokens[i];
-    words_.emplace(token, config_.ids[i]);
+    words_.Insert(token, config_.ids[i]);
     longest_word_ = std::max(longest_word_, token.size());
     if (token.size() > prefix.size() && token.compare(0, prefix.size(), prefix) == 0) {
-      continuations_.emplace(token.substr(prefix.size()), config_.ids[i]);
+      continuations_.Insert(token.substr(prefix.size()), config_.ids[i]);
       longest_continuation_ = std::max(longest_continuation_, token.size() - prefix.size());
     }
   }
@@ -98,9 +98,9 @@ void WordPiece::AppendWord(std::string_view word, std::vector<int32_t>& out) con
     size_t end = std::min(word.size(), start + longest);
     bool found = false;
     for (; end > start; --end) {
-      auto hit = table.find(word.substr(start, end - start));
-      if (hit != table.end()) {
-        out.push_back(hit->second);
+      const int32_t id = table.Find(word.substr(start, end - start));
+      if (id >= 0) {
+        out.push_back(id);
         found = true;
         break;
       }
@@ -121,14 +121,15 @@ bool WordPiece::HoldsAddedToken(std::string_view text) const {
   return false;
 }
 
-EncodeStatus WordPiece::Encode(std::string_view text, size_t limit, bool truncate, std::vector<int32_t>& out) const {
+EncodeStatus WordPiece::Encode(std::string_view text, size_t limit, bool truncate, std::vector<int32_t>& out,
+                                EncodeScratch& scratch) const {
   // Non-ASCII text needs Unicode normalization, categories and CJK handling: the JS tokenizer does those.
   for (char ch : text) {
     if (static_cast<unsigned char>(ch) >= 0x80) return EncodeStatus::kFallback;
   }
   // Normalization maps character by character here, so a prefix's normalized text is a prefix of this one: one
   // check covers every prefix tokenized below.
-  std::string normalized;
+  std::string& normalized = scratch.normalized;
   Normalize(text, normalized);
   if (HoldsAddedToken(text) || HoldsAddedToken(normalized)) return EncodeStatus::kFallback;
 
@@ -137,8 +138,8 @@ EncodeStatus WordPiece::Encode(std::string_view text, size_t limit, bool truncat
   const size_t specials = config_.prefix.size() + config_.suffix.size();
   if (limit <= specials) return EncodeStatus::kFallback;  // no room for text: leave the odd cases to the reference
   size_t cut = text.size() > limit * kCharsPerTokenGuess ? CutAtSpace(text, limit * kCharsPerTokenGuess) : text.size();
-  std::vector<int32_t> pieces;
-  std::string part;
+  std::vector<int32_t>& pieces = scratch.pieces;
+  std::string& part = scratch.part;
   for (;;) {
     pieces.clear();
     if (cut < text.size()) Normalize(text.substr(0, cut), part);

@@ -9,8 +9,9 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
+
+#include "vocab_table.h"
 
 namespace engine {
 
@@ -40,12 +41,20 @@ enum class EncodeStatus {
   kFallback,   // non-ASCII or an added token's text: only the JS tokenizer gives the reference ids
 };
 
+// Buffers Encode reuses across calls (the caller owns them, so the tokenizer itself stays const and shareable).
+struct EncodeScratch {
+  std::string normalized;
+  std::string part;
+  std::vector<int32_t> pieces;
+};
+
 class WordPiece {
  public:
   explicit WordPiece(WordPieceConfig config);
 
   // Replaces `out` with the ids of `text` (UTF-8) cut to `limit` tokens, exactly as TextTokenizer.encode does.
-  EncodeStatus Encode(std::string_view text, size_t limit, bool truncate, std::vector<int32_t>& out) const;
+  EncodeStatus Encode(std::string_view text, size_t limit, bool truncate, std::vector<int32_t>& out,
+                      EncodeScratch& scratch) const;
 
  private:
   // BertNormalizer on ASCII text: clean_text drops control characters and makes \t \n \r spaces; lowercase.
@@ -58,8 +67,8 @@ class WordPiece {
   WordPieceConfig config_;
   // Keys view config_.tokens (never resized after construction). Continuations are keyed without their prefix, so
   // a lookup is a view into the normalized text, no string built.
-  std::unordered_map<std::string_view, int32_t> words_;
-  std::unordered_map<std::string_view, int32_t> continuations_;
+  VocabTable words_;
+  VocabTable continuations_;
   size_t longest_word_ = 0;
   size_t longest_continuation_ = 0;
   std::vector<bool> special_;  // by id

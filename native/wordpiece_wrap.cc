@@ -79,7 +79,7 @@ Napi::Value WordPieceWrap::Encode(const Napi::CallbackInfo& info) {
   const double limit = info[1].As<Napi::Number>().DoubleValue();
   if (!(limit >= 0 && limit <= 1e9)) throw Napi::TypeError::New(env, "encode: limit must be a number in [0, 1e9]");
   EncodeStatus status = wordpiece_->Encode(std::string_view(text_.data(), length), static_cast<size_t>(limit),
-                                           info[2].ToBoolean().Value(), ids_);
+                                           info[2].ToBoolean().Value(), ids_, scratch_);
   if (status == EncodeStatus::kFallback || status == EncodeStatus::kTooLong) return env.Null();
   status_data_[0] = status == EncodeStatus::kTruncated ? 1 : 0;
   Napi::Int32Array out = Napi::Int32Array::New(env, ids_.size());

@@ -32,6 +32,7 @@ class WordPieceWrap : public Napi::ObjectWrap<WordPieceWrap> {
   int32_t* status_data_ = nullptr;
   std::string text_;
   std::vector<int32_t> ids_;
+  EncodeScratch scratch_;
 };
 
 }  // namespace engine
