@@ -168,6 +168,11 @@ async function ablationOnly(root: string, options: CliOptions, result: BenchResu
   const s = result.settings;
   const threads = { intraOpThreads: s.intraOpThreads, allowSpinning: s.allowSpinning };
   for (const target of chooseModels(root, { quick: options.quick, fp32: options.fp32, only: options.model }).targets) {
+    if (options.ablation === 'js' && target.name.startsWith('embed')) {
+      // The study times classify(); an embedder has no labels to classify into.
+      result.models.push({ name: target.name, file: path.relative(root, target.modelFile), status: 'skipped', note: 'not a classifier: the JS-thread study times classify()' });
+      continue;
+    }
     const model = openModel(target);
     const workloads = buildWorkloads(model.tokenizer, sentences, s.perBucket);
     for (let run = 1; run <= options.repeat; run++) {
