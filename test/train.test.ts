@@ -86,8 +86,8 @@ describe.skipIf(skip)(`npm run train${reason}`, { timeout: 300_000 }, () => {
     expect(m.training.hyperparameters.pooling).toBe('mean');
     expect(m.export.model_onnx).toBe('static');
     expect(m.batch_independence.passed).toBe(true);
-    expect(() => parseTrainArgs(['--data', data, '--pooling', 'max'])).toThrow(/--pooling must be cls or mean/);
-    expect(() => parseTrainArgs(['--data', data, '--int8', 'fp16'])).toThrow(/--int8 must be auto, static or dynamic/);
+    expect(() => parseTrainArgs(['--data', data, '--pooling', 'max'], root)).toThrow(/--pooling must be cls or mean/);
+    expect(() => parseTrainArgs(['--data', data, '--int8', 'fp16'], root)).toThrow(/--int8 must be auto, static or dynamic/);
   });
 
   it('trains intent + slots from JSONL spans; the static int8 model answers 1,000 concurrent calls as one by one', async () => {

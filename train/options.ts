@@ -150,6 +150,12 @@ export function parseTrainArgs(argv: string[], root: string): TrainOptions | 'he
     if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${k} must be a non-negative number, got '${v}'`);
     return n;
   };
+  /** The flag's value (or `def`), refused unless it is one of `choices`. */
+  const choice = (k: string, choices: readonly string[], def?: string) => {
+    const v = str(k) ?? def;
+    if (v !== undefined && !choices.includes(v)) throw new UsageError(`--${k} must be ${choices.slice(0, -1).join(', ')} or ${choices.at(-1)}, got '${v}'`);
+    return v;
+  };
   let data = str('data');
   if (!data) throw new UsageError('--data FILE is required (or --recipe FILE)');
   let [dev, test] = [str('dev'), str('test')];
@@ -170,14 +176,10 @@ export function parseTrainArgs(argv: string[], root: string): TrainOptions | 'he
   const list = (k: string) => str(k)?.split(',').map((s) => s.trim()).filter(Boolean);
   if (flags.augmented && !flags['teacher-targets']) throw new UsageError('--augmented needs --teacher-targets: augmented texts train on the teacher\'s targets only');
   if (flags['targets-texts'] && !flags['write-targets']) throw new UsageError('--targets-texts needs --write-targets (the .npz to write the targets into)');
-  const long = str('long') ?? 'truncate';
-  if (!['truncate', 'chunks'].includes(long)) throw new UsageError(`--long must be truncate or chunks, got '${long}'`);
-  const aggregate = str('aggregate') ?? DEFAULT_AGGREGATION;
-  if (!['weighted', 'mean', 'max'].includes(aggregate)) throw new UsageError(`--aggregate must be weighted, mean or max, got '${aggregate}'`);
-  const int8 = str('int8');
-  if (int8 !== undefined && !['auto', 'static', 'dynamic'].includes(int8)) throw new UsageError(`--int8 must be auto, static or dynamic, got '${int8}'`);
-  const pooling = str('pooling');
-  if (pooling !== undefined && !['cls', 'mean'].includes(pooling)) throw new UsageError(`--pooling must be cls or mean, got '${pooling}'`);
+  const long = choice('long', ['truncate', 'chunks'], 'truncate')!;
+  const aggregate = choice('aggregate', ['weighted', 'mean', 'max'], DEFAULT_AGGREGATION)!;
+  choice('int8', ['auto', 'static', 'dynamic']);
+  choice('pooling', ['cls', 'mean']);
   for (const k of ['stride', 'max-chunks']) {
     if (str(k) !== undefined && !(Number.isInteger(Number(str(k))) && Number(str(k)) >= 1)) throw new UsageError(`--${k} must be a positive integer, got '${str(k)}'`);
     if (str(k) !== undefined && long !== 'chunks') throw new UsageError(`--${k} applies to --long chunks`);
