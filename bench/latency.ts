@@ -31,3 +31,24 @@ export async function measureLatency(subject: Subject, items: Item[], budget: La
   if (!('latency' in result) || !result.latency.samples) throw new Error(`${subject.name}: tinybench kept no samples (${result.state})`);
   return summarize(result.latency.samples);
 }
+
+/**
+ * Two subjects timed call by call in alternation (A B, B A, ...) on the same items for the budget, so load that
+ * comes and goes on the machine lands on both alike: their ratio is steadier than two phases measured apart.
+ */
+export async function measurePaired(a: Subject, b: Subject, items: Item[], budget: LatencyBudget): Promise<[Percentiles, Percentiles]> {
+  const samples: [number[], number[]] = [[], []];
+  const subjects = [a, b];
+  const until = (ms: number) => performance.now() + ms;
+  for (const [end, keep] of [[until(budget.warmupMs), false], [until(budget.timeMs), true]] as const) {
+    for (let i = 0; i < 4 || performance.now() < end; i++) {
+      const item = items[i % items.length];
+      for (const k of i % 2 ? [1, 0] : [0, 1]) {
+        const start = performance.now();
+        await subjects[k].call(item);
+        if (keep) samples[k].push(performance.now() - start);
+      }
+    }
+  }
+  return [summarize(samples[0]), summarize(samples[1])];
+}

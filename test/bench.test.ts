@@ -9,6 +9,7 @@ import { benchPanels, plot } from '../bench/charts.js';
 import { machineInfo } from '../bench/machine.js';
 import { openModel } from '../bench/model-view.js';
 import { chooseModels, gpuModels } from '../bench/models.js';
+import { measurePaired } from '../bench/latency.js';
 import { findBareBench } from '../bench/overhead.js';
 import { finalize, gpuModelsNote, gpuSummary, markdown, writeJson } from '../bench/report.js';
 import type { BenchResult } from '../bench/results.js';
@@ -37,6 +38,15 @@ describe('bench pieces', () => {
     expect(percentile([1, 2, 3, 4, 5], 50)).toBe(3);
     expect(percentile([0, 10], 90)).toBeCloseTo(9);
     expect(summarize([3, 1, 2])).toMatchObject({ p50: 2, max: 3, mean: 2, samples: 3 });
+  });
+
+  it('times two subjects call by call in alternation, A B then B A', async () => {
+    const order: string[] = [];
+    const fake = (name: string) => ({ name, input: 'ids' as const, close: async () => {}, call: async () => { order.push(name); return 1; } });
+    const [a, b] = await measurePaired(fake('a'), fake('b'), [{ text: 'x', ids: new Int32Array([1]) }], { timeMs: 5, warmupMs: 1 });
+    expect(order.slice(0, 8).join('')).toBe('abbaabba');
+    expect(a.samples).toBe(b.samples);
+    expect(a.samples).toBeGreaterThanOrEqual(8);
   });
 
   it('builds inputs of the target token lengths, from real or generated text', () => {
