@@ -1,6 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { decodeSpans, type WordTag } from '../lib/postprocess/spans.js';
+import { decodeSpans, wordTags, type WordTag } from '../lib/postprocess/spans.js';
 import type { Word } from '../lib/tokenize.js';
+import { seeded } from '../bench/stats.js';
+import { python, reason, root, skip } from './trainer-python.js';
 
 const wordsOf = (text: string): Word[] => [...text.matchAll(/\S+/g)].map((m) => ({ start: m.index!, end: m.index! + m[0].length }));
 const tagged = (...tags: string[]): WordTag[] => tags.map((tag, i) => ({ tag, score: 0.5 + i / 100 }));
@@ -57,5 +60,47 @@ describe('decodeSpans', () => {
 
   it('no words, no spans', () => {
     expect(decodeSpans('', [], [])).toEqual([]);
+  });
+});
+
+describe('wordTags (BIO-constrained Viterbi)', () => {
+  const labels = ['O', 'B-a', 'I-a', 'B-b', 'I-b'];
+  /** Logits whose softmax is the given rows (log of probabilities), one token per word. */
+  const logitsOf = (...rows: number[][]) => Float32Array.from(rows.flatMap((r) => r.map(Math.log)));
+  const tagsOf = (logits: Float32Array, first: number[]) => wordTags(logits, labels.length, first, labels).map((t) => t.tag);
+
+  it('keeps a well-formed argmax sequence, with each tag\'s own probability as its score', () => {
+    const z = logitsOf([0.1, 0.6, 0.1, 0.1, 0.1], [0.1, 0.1, 0.7, 0.05, 0.05], [0.8, 0.05, 0.05, 0.05, 0.05]);
+    const tags = wordTags(z, labels.length, [0, 1, 2], labels);
+    expect(tags.map((t) => t.tag)).toEqual(['B-a', 'I-a', 'O']);
+    expect(tags[1].score).toBeCloseTo(0.7, 5);
+  });
+
+  it('never starts a span with I-, nor switches type inside one', () => {
+    // argmax alone: I-a at the start, then I-b after I-a.
+    expect(tagsOf(logitsOf([0.1, 0.35, 0.4, 0.1, 0.05], [0.05, 0.05, 0.3, 0.05, 0.55]), [0, 1])).toEqual(['B-a', 'I-a']);
+    // After a word without tokens (tagged O), an I- cannot continue what came before it.
+    expect(tagsOf(logitsOf([0.1, 0.7, 0.1, 0.05, 0.05], [0.1, 0.35, 0.5, 0.025, 0.025]), [0, -1, 1])).toEqual(['B-a', 'O', 'B-a']);
+  });
+
+  it('agrees with the trainer\'s Python decoding on random logits' + reason, { skip }, () => {
+    const random = seeded(7);
+    const cases = Array.from({ length: 40 }, () => {
+      const n = 1 + Math.floor(random() * 8);
+      const first = Array.from({ length: n }, (_, w) => (random() < 0.15 ? -1 : w));
+      const logits = Array.from({ length: n * labels.length }, () => (random() - 0.5) * 6);
+      return { first, logits, tags: tagsOf(Float32Array.from(logits), first) };
+    });
+    const r = spawnSync(python, ['-c', `
+import json, sys, numpy as np
+sys.path.insert(0, "train/python")
+from metrics import word_tags
+labels = ${JSON.stringify(labels)}
+for c in json.loads(sys.stdin.read()):
+    z = np.array(c["logits"], dtype=np.float32).reshape(-1, len(labels))
+    got = word_tags(z, c["first"], labels)
+    assert got == c["tags"], (c, got)
+`], { cwd: root, encoding: 'utf8', input: JSON.stringify(cases) });
+    expect(r.status, r.stderr).toBe(0);
   });
 });

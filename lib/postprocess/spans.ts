@@ -18,15 +18,70 @@ export interface WordTag {
   score: number;
 }
 
-/** Each word's tag is read at its first sub-token, as the models are trained; words without tokens are 'O'. */
+/**
+ * Each word's tag is read at its first sub-token, as the models are trained; words without tokens are 'O'. The tags
+ * are the most probable sequence in which every I-X follows a B-X or an I-X (Viterbi over the words' log-probabilities):
+ * a per-word argmax can open a span with I-X or switch type inside one, and seqeval then counts a broken span.
+ */
 export function wordTags(logits: Float32Array, classes: number, firstTokens: readonly number[], labels: readonly string[]): WordTag[] {
-  return firstTokens.map((t) => {
-    if (t < 0) return { tag: 'O', score: 1 };
-    const probs = softmax(logits.subarray(t * classes, (t + 1) * classes));
-    let best = 0;
-    for (let c = 1; c < classes; c++) if (probs[c] > probs[best]) best = c;
-    return { tag: labels[best], score: probs[best] };
-  });
+  const follows = transitionsOf(labels);
+  const n = firstTokens.length;
+  const probs = firstTokens.map((t) => (t < 0 ? null : softmax(logits.subarray(t * classes, (t + 1) * classes))));
+  const best = new Float64Array(n * classes); // log-probability of the best sequence ending in tag c at word w
+  const back = new Int32Array(n * classes).fill(-1);
+  for (let w = 0; w < n; w++) {
+    const p = probs[w];
+    if (!p) continue;
+    const row = w * classes;
+    const prev = (w - 1) * classes;
+    const starts = w === 0 || !probs[w - 1]; // a word without tokens is 'O', so the next one starts afresh
+    let anyPrev = 0;
+    if (!starts) for (let c = 1; c < classes; c++) if (best[prev + c] > best[prev + anyPrev]) anyPrev = c;
+    for (let c = 0; c < classes; c++) {
+      const allowed = follows[c];
+      let from = starts ? -1 : anyPrev;
+      if (allowed && !starts) {
+        from = -1;
+        for (const a of allowed) if (from < 0 || best[prev + a] > best[prev + from]) from = a;
+      }
+      const before = starts ? (allowed ? -Infinity : 0) : best[prev + from];
+      best[row + c] = before + Math.log(Math.max(p[c], 1e-30));
+      back[row + c] = from;
+    }
+  }
+  const tags: WordTag[] = new Array(n);
+  let c = -1;
+  for (let w = n - 1; w >= 0; w--) {
+    const p = probs[w];
+    if (!p) {
+      tags[w] = { tag: 'O', score: 1 };
+      c = -1;
+      continue;
+    }
+    if (c < 0) { // the last word of a run: its best tag
+      c = 0;
+      for (let k = 1; k < classes; k++) if (best[w * classes + k] > best[w * classes + c]) c = k;
+    }
+    tags[w] = { tag: labels[c], score: p[c] };
+    c = back[w * classes + c];
+  }
+  return tags;
+}
+
+const transitions = new WeakMap<readonly string[], (number[] | null)[]>();
+
+/** Per tag, the tags it may follow: I-X only B-X and I-X; null for the rest (any). */
+function transitionsOf(labels: readonly string[]): (number[] | null)[] {
+  let t = transitions.get(labels);
+  if (!t) {
+    t = labels.map((l, i) => {
+      if (!l.startsWith('I-')) return null;
+      const b = labels.indexOf(`B-${l.slice(2)}`);
+      return b < 0 ? [i] : [b, i];
+    });
+    transitions.set(labels, t);
+  }
+  return t;
 }
 
 /**

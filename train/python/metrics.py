@@ -21,8 +21,38 @@ def spans(tags):
 
 
 def word_tags(logits, first, labels):
-    """Word tag = argmax at the word's first sub-token; words without tokens (or cut by the window) are O."""
-    return [labels[int(logits[p].argmax())] if p >= 0 else "O" for p in first]
+    """Word tags read at each word's first sub-token (words without tokens, or cut by the window, are O): the most
+    probable sequence in which every I-X follows B-X or I-X (Viterbi over log-softmax), as lib/postprocess/spans.ts
+    wordTags; a per-word argmax can open a span with I-X or switch type inside one."""
+    allowed = [None if not l.startswith("I-") else [i] + ([labels.index("B-" + l[2:])] if "B-" + l[2:] in labels else [])
+               for i, l in enumerate(labels)]
+    tags, run = [], []  # run: (word, log-probs) since the last word without tokens
+    for p in list(first) + [-1]:
+        if p >= 0:
+            z = logits[p].astype(np.float64)
+            run.append(z - z.max() - np.log(np.exp(z - z.max()).sum()))
+            continue
+        tags += _viterbi(run, allowed, labels)
+        run = []
+        tags.append("O")
+    return tags[:-1]
+
+
+def _viterbi(run, allowed, labels):
+    if not run:
+        return []
+    start = np.array([-np.inf if a else 0.0 for a in allowed])
+    best, back = run[0] + start, []
+    for lp in run[1:]:
+        frm = np.array([max(a, key=lambda k: best[k]) if a else int(best.argmax()) for a in allowed])
+        back.append(frm)
+        best = best[frm] + lp
+    c, out = int(best.argmax()), []
+    for frm in reversed(back):
+        out.append(labels[c])
+        c = int(frm[c])
+    out.append(labels[c])
+    return out[::-1]
 
 
 def predict(head, z, first=None):
