@@ -78,7 +78,7 @@ export const SPIN_US = [0, 20, 100, 500];
 /**
  * The batch-1 hop: Engine.run(ids) against a bare C++ Run on the same ids, and classify(text) against
  * onnxruntime-node, for each workerSpinUs (an idle worker polling the queue before it sleeps). Baseline: spin 0.
- * classify and onnxruntime-node alternate call by call (measurePaired); the bare Run is another process, so engine
+ * classify and onnxruntime-node alternate in short blocks (measurePaired); the bare Run is another process, so engine
  * and bare Run alternate in HOP_ROUNDS short rounds and the row keeps the median round: a load change between two
  * phases then moves one round, not the ratio.
  */
@@ -99,7 +99,7 @@ export async function hopStudy(plan: AblationPlan, bareBench: string): Promise<A
     const peer = await ortNodePeer(plan.model, plan.threads);
     const [lat, ort] = await measurePaired(text, peer, medium.items, plan.latency).finally(() => Promise.all([text.close(), peer.close()]));
     rows.push({ ...row('hop: onnxruntime-node p50 / classify p50', plan, config, medium.name, 1, lat.p50, lat.p99, null, 1), vsBaseline: ort.p50 / lat.p50,
-      note: `alternating call by call; onnxruntime-node p50 ${ort.p50.toFixed(3)} ms` });
+      note: `alternating 50 ms blocks; onnxruntime-node p50 ${ort.p50.toFixed(3)} ms` });
   }
   return rows;
 }

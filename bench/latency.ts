@@ -33,22 +33,26 @@ export async function measureLatency(subject: Subject, items: Item[], budget: La
 }
 
 /**
- * Two subjects timed call by call in alternation (A B, B A, ...) on the same items for the budget, so load that
- * comes and goes on the machine lands on both alike: their ratio is steadier than two phases measured apart.
+ * Two subjects timed in alternating blocks (A B, B A, ...) of about `blockMs` on the same items for the budget, so
+ * load that comes and goes on the machine lands on both alike: their ratio is steadier than two phases measured
+ * apart. Not call by call: a session's spinning intra-op threads outlive its call and would slow the other's next
+ * call, so each block's first call is not kept.
  */
-export async function measurePaired(a: Subject, b: Subject, items: Item[], budget: LatencyBudget): Promise<[Percentiles, Percentiles]> {
+export async function measurePaired(a: Subject, b: Subject, items: Item[], budget: LatencyBudget, blockMs = 50): Promise<[Percentiles, Percentiles]> {
   const samples: [number[], number[]] = [[], []];
   const subjects = [a, b];
-  const until = (ms: number) => performance.now() + ms;
-  for (const [end, keep] of [[until(budget.warmupMs), false], [until(budget.timeMs), true]] as const) {
-    for (let i = 0; i < 4 || performance.now() < end; i++) {
-      const item = items[i % items.length];
-      for (const k of i % 2 ? [1, 0] : [0, 1]) {
-        const start = performance.now();
-        await subjects[k].call(item);
-        if (keep) samples[k].push(performance.now() - start);
-      }
+  let next = 0;
+  const block = async (k: number, keep: boolean) => {
+    const end = performance.now() + blockMs;
+    for (let i = 0; i < 2 || performance.now() < end; i++) {
+      const start = performance.now();
+      await subjects[k].call(items[next++ % items.length]);
+      if (keep && i > 0) samples[k].push(performance.now() - start);
     }
+  };
+  for (const [ms, keep] of [[budget.warmupMs, false], [budget.timeMs, true]] as const) {
+    const end = performance.now() + ms;
+    for (let i = 0; i < 2 || performance.now() < end; i++) for (const k of i % 2 ? [1, 0] : [0, 1]) await block(k, keep);
   }
   return [summarize(samples[0]), summarize(samples[1])];
 }
