@@ -1,6 +1,6 @@
 // Which engine choices pay, each measured by switching one thing: length bucketing, threads and spinning, waiting
 // for company (maxWaitMs). Batching and copies are read off rows measured elsewhere (see derive* below).
-import { measureLatency, measurePaired, type LatencyBudget } from './latency.js';
+import { measureLatency, measurePaired, PAIRED_BLOCK_MS, type LatencyBudget } from './latency.js';
 import type { ModelView } from './model-view.js';
 import { measureOverhead } from './overhead.js';
 import { engineFromIds, engineFromText } from './peers/engine.js';
@@ -92,14 +92,15 @@ export async function hopStudy(plan: AblationPlan, bareBench: string): Promise<A
     plan.log(`  hop: ${config}`);
     const rounds: OverheadRow[] = [];
     for (let r = 0; r < HOP_ROUNDS; r++) rounds.push(await measureOverhead(bareBench, plan.model, medium, plan.threads, plan.latency, { workerSpinUs }));
-    const o = rounds.map((x) => ({ x, ratio: x.engine.p50 / x.bare.p50 })).sort((p, q) => p.ratio - q.ratio)[HOP_ROUNDS >> 1].x;
-    rows.push({ ...row('hop: Engine.run(ids) / bare Run p50', plan, config, medium.name, 1, o.engine.p50, o.engine.p99, null, 1), vsBaseline: o.engine.p50 / o.bare.p50,
-      note: `median of ${HOP_ROUNDS} rounds (ratios ${rounds.map((x) => (x.engine.p50 / x.bare.p50).toFixed(2)).join(', ')}); bare Run p50 ${o.bare.p50.toFixed(3)} ms; overhead ${(o.engine.p50 - o.bare.p50).toFixed(3)} ms` });
+    const ratioOf = (x: OverheadRow) => x.engine.p50 / x.bare.p50;
+    const o = [...rounds].sort((p, q) => ratioOf(p) - ratioOf(q))[HOP_ROUNDS >> 1];
+    rows.push({ ...row('hop: Engine.run(ids) / bare Run p50', plan, config, medium.name, 1, o.engine.p50, o.engine.p99, null, 1), vsBaseline: ratioOf(o),
+      note: `median of ${HOP_ROUNDS} rounds (ratios ${rounds.map((x) => ratioOf(x).toFixed(2)).join(', ')}); bare Run p50 ${o.bare.p50.toFixed(3)} ms; overhead ${(o.engine.p50 - o.bare.p50).toFixed(3)} ms` });
     const text = engineFromText(plan.model, { ...plan.threads, workerSpinUs });
     const peer = await ortNodePeer(plan.model, plan.threads);
     const [lat, ort] = await measurePaired(text, peer, medium.items, plan.latency).finally(() => Promise.all([text.close(), peer.close()]));
     rows.push({ ...row('hop: onnxruntime-node p50 / classify p50', plan, config, medium.name, 1, lat.p50, lat.p99, null, 1), vsBaseline: ort.p50 / lat.p50,
-      note: `alternating 50 ms blocks; onnxruntime-node p50 ${ort.p50.toFixed(3)} ms` });
+      note: `alternating ${PAIRED_BLOCK_MS} ms blocks; onnxruntime-node p50 ${ort.p50.toFixed(3)} ms` });
   }
   return rows;
 }

@@ -38,7 +38,9 @@ export async function measureLatency(subject: Subject, items: Item[], budget: La
  * apart. Not call by call: a session's spinning intra-op threads outlive its call and would slow the other's next
  * call, so each block's first call is not kept.
  */
-export async function measurePaired(a: Subject, b: Subject, items: Item[], budget: LatencyBudget, blockMs = 50): Promise<[Percentiles, Percentiles]> {
+export const PAIRED_BLOCK_MS = 50;
+
+export async function measurePaired(a: Subject, b: Subject, items: Item[], budget: LatencyBudget, blockMs = PAIRED_BLOCK_MS): Promise<[Percentiles, Percentiles]> {
   const samples: [number[], number[]] = [[], []];
   const subjects = [a, b];
   let next = 0;

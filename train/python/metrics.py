@@ -24,9 +24,10 @@ def word_tags(logits, first, labels):
     """Word tags read at each word's first sub-token (words without tokens, or cut by the window, are O): the most
     probable sequence in which every I-X follows B-X or I-X (Viterbi over log-softmax), as lib/postprocess/spans.ts
     wordTags; a per-word argmax can open a span with I-X or switch type inside one."""
-    allowed = [None if not l.startswith("I-") else [i] + ([labels.index("B-" + l[2:])] if "B-" + l[2:] in labels else [])
+    # Per tag, the tags it may follow (None: any), B-X before I-X so ties break as in the engine.
+    allowed = [None if not l.startswith("I-") else ([labels.index("B-" + l[2:])] if "B-" + l[2:] in labels else []) + [i]
                for i, l in enumerate(labels)]
-    tags, run = [], []  # run: (word, log-probs) since the last word without tokens
+    tags, run = [], []  # run: the log-probabilities of the words since the last word without tokens
     for p in list(first) + [-1]:
         if p >= 0:
             z = logits[p].astype(np.float64)
