@@ -181,15 +181,16 @@ describe.skipIf(skip)(`augment -> teacher targets -> student${skip ? ' (SKIPPED:
     expect(manifestOf('teacher').targets_written).toMatchObject({ training_rows: 14, extra_texts: unique, rows: 14 + unique });
     // The training rows' targets are those of the first export (same fp32 ONNX); the variants have their own.
     const cmp = spawnSync(python, ['-c', `
-import json, sys, numpy as np
-a, b = np.load(sys.argv[1]), np.load(sys.argv[2])
-ta, tb = (json.loads(z["meta"].tobytes())["texts"] for z in (a, b))
-n = len(ta)
-assert tb[:n] == ta and len(tb) == n + int(sys.argv[3]), "texts"
+import sys, numpy as np
+sys.path.insert(0, "train/python")
+from targets import read_targets
+(ma, a, za), (mb, b, zb) = read_targets(sys.argv[1]), read_targets(sys.argv[2])
+n = len(ma["texts"])
+assert mb["texts"][:n] == ma["texts"] and len(mb["texts"]) == n + int(sys.argv[3]), "texts"
 assert np.array_equal(a["intent"], b["intent"][:n]), "intent"
-assert np.array_equal(a["slots_offsets"], b["slots_offsets"][:n + 1]), "offsets"
-assert b["slots_offsets"][-1] == len(b["slots"]) and not np.isnan(b["slots"][b["slots_offsets"][n]:]).all(), "variant slots"
-`, t1, t2, String(unique)], { encoding: 'utf8' });
+assert np.array_equal(za["slots_offsets"], zb["slots_offsets"][:n + 1]), "offsets"
+assert zb["slots_offsets"][-1] == len(b["slots"]) and not np.isnan(b["slots"][zb["slots_offsets"][n]:]).all(), "variant slots"
+`, t1, t2, String(unique)], { cwd: root, encoding: 'utf8' });
     expect(cmp.status, cmp.stderr).toBe(0);
 
     expect(await run('student', [...common, '--max-steps', '2', '--teacher-targets', t2, '--augmented', aug])).toBe(0);
@@ -213,6 +214,43 @@ y = torch.tensor([[1.0, 0.0], [nan, nan], [0.0, 1.0]])
 assert torch.isclose(hard_loss(multi, z, y), hard_loss(multi, z[[0, 2]], y[[0, 2]]))
 assert hard_loss(multi, z, torch.full((3, 2), nan)).item() == 0
 assert hard_loss(tok, torch.randn(2, 4, 2), torch.full((2, 4), -100)).item() == 0
+`], { encoding: 'utf8', cwd: root });
+    expect(r.status, r.stderr).toBe(0);
+  });
+
+  it('stores targets as steps below each row\'s max (within half a step, NaN words kept) and rewrites v1 files', () => {
+    const v1 = path.join(tmp, 'v1.npz');
+    const r = spawnSync(python, ['-c', `
+import json, subprocess, sys, numpy as np
+sys.path.insert(0, "train/python")
+from targets import FORMAT, STEP, read_targets, write_targets
+rng = np.random.default_rng(3)
+heads = [{"name": "intent", "kind": "sequence", "labels": ["a", "b", "c"]}, {"name": "slots", "kind": "token", "labels": ["O", "B-x", "I-x"]}]
+intent = [rng.normal(0, 5, 3) for _ in range(40)]
+slots = [rng.normal(0, 5, (n, 3)) for n in rng.integers(1, 5, 40)]
+slots[1][1] = np.nan  # a word without a sub-token
+texts = [f"t{i}" for i in range(40)]
+write_targets("${path.join(tmp, 'v2.npz')}", texts, heads, {"intent": intent, "slots": slots})
+meta, got, _ = read_targets("${path.join(tmp, 'v2.npz')}")
+assert meta["format"] == FORMAT and meta["texts"] == texts
+def close(got, want):  # within half a step where not clipped (255 steps below the row max)
+    for k in want:
+        nan = np.isnan(want[k])
+        assert (np.isnan(got[k]) == nan).all(), k
+        kept = ~nan & (want[k] > np.nanmax(want[k], 1, keepdims=True) - 255 * STEP)
+        assert kept.sum() > 0.9 * (~nan).sum() and (np.abs(got[k] - want[k])[kept] <= STEP / 2 + 1e-4).all(), k
+close(got, {"intent": np.stack(intent), "slots": np.concatenate(slots)})
+# A v1 file (float16 logits) reads as it is and is rewritten in the current format.
+arrays = {"intent": np.stack(intent).astype(np.float16), "slots": np.concatenate(slots).astype(np.float16),
+          "slots_offsets": np.cumsum([0] + [len(w) for w in slots]),
+          "meta": np.frombuffer(json.dumps({"format": "onnx-textclf teacher targets v1", "heads": heads, "texts": texts}).encode(), np.uint8)}
+with open("${v1}", "wb") as f:
+    np.savez_compressed(f, **arrays)
+old = read_targets("${v1}")[1]
+subprocess.run([sys.executable, "train/python/targets.py", "${v1}"], check=True, capture_output=True)
+meta, new, _ = read_targets("${v1}")
+assert meta["format"] == FORMAT
+close(new, old)
 `], { encoding: 'utf8', cwd: root });
     expect(r.status, r.stderr).toBe(0);
   });
