@@ -30,8 +30,11 @@ export interface JsThreadCost {
   classifyTotal: number;
   /** classify(text) total with tokenizerThreads N (the JS thread only hands texts over), by N. */
   pooled: Record<number, number>;
-  /** tokenize and classify(text) total with the native WordPiece tokenizer; absent where the model has none. */
-  native?: { tokenize: number; classifyTotal: number };
+  /** Tokenizing word by word, as parse and tagSlots do for token heads (each token knows its word). */
+  tokenizeWords: number;
+  /** tokenize, word by word too, and classify(text) total with the native WordPiece tokenizer; absent where the
+   * model has none. */
+  native?: { tokenize: number; tokenizeWords: number; classifyTotal: number };
   requests: number;
 }
 
@@ -57,6 +60,9 @@ export async function measureJsThread(model: ModelView, work: Workload, requests
     let t = threadCpuMs();
     for (const text of texts) model.tokenizer.encode(text);
     const tokenize = perRequestUs(t);
+    t = threadCpuMs();
+    for (const text of texts) model.tokenizer.encodeWords(text, 'first');
+    const tokenizeWords = perRequestUs(t);
 
     t = threadCpuMs();
     const pending = ids.map((x) => engine.run(x, null));
@@ -86,8 +92,11 @@ export async function measureJsThread(model: ModelView, work: Workload, requests
       for (const text of texts) fast.encodeIds(text);
       const nativeTokenize = perRequestUs(t);
       t = threadCpuMs();
+      for (const text of texts) fast.encodeWords(text, 'first');
+      const nativeWords = perRequestUs(t);
+      t = threadCpuMs();
       await Promise.all(texts.map((text) => viaNative.classify(text)));
-      native = { tokenize: nativeTokenize, classifyTotal: perRequestUs(t) };
+      native = { tokenize: nativeTokenize, tokenizeWords: nativeWords, classifyTotal: perRequestUs(t) };
     }
 
     const pooled: Record<number, number> = {};
@@ -103,18 +112,19 @@ export async function measureJsThread(model: ModelView, work: Workload, requests
         await pool.close();
       }
     }
-    return { tokenize, submit, settle: engineRunTotal - submit, postprocess, engineRunTotal, classifyTotal, pooled, native, requests };
+    return { tokenize, tokenizeWords, submit, settle: engineRunTotal - submit, postprocess, engineRunTotal, classifyTotal, pooled, native, requests };
   } finally {
     await engine.dispose();
   }
 }
 
 export function jsThreadRows(model: string, workload: string, c: JsThreadCost, run: number): AblationRow[] {
-  const parts: [string, number][] = [['tokenize', c.tokenize], ['submit (Engine.run returns its promise)', c.submit],
+  const parts: [string, number][] = [['tokenize', c.tokenize], ['tokenize by word (parse, tagSlots)', c.tokenizeWords], ['submit (Engine.run returns its promise)', c.submit],
     ['settle (callback, output objects, promise reactions)', c.settle], ['post-process (decodeSequence + result object)', c.postprocess],
     ['Engine.run(ids) total', c.engineRunTotal], ['classify(text) total', c.classifyTotal],
     ...Object.entries(c.pooled).map(([n, us]): [string, number] => [`classify(text) total, tokenizerThreads ${n}`, us]),
-    ...(c.native ? [['tokenize, native WordPiece', c.native.tokenize], ['classify(text) total, native WordPiece', c.native.classifyTotal]] as [string, number][] : [])];
+    ...(c.native ? [['tokenize, native WordPiece', c.native.tokenize], ['tokenize by word, native WordPiece', c.native.tokenizeWords],
+      ['classify(text) total, native WordPiece', c.native.classifyTotal]] as [string, number][] : [])];
   return parts.map(([config, us]) => ({
     study: 'JS-thread µs per request (burst)', model, config: `${config} (run ${run})`, workload, concurrency: c.requests,
     p50: us / 1000, p99: NaN, rps: null, meanBatch: null, vsBaseline: us / c.classifyTotal,

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_TEXTS } from '../bench/workloads.js';
 import { loadClassifier } from '../lib/index.js';
 import { readModelDir, type ModelDir } from '../lib/model-dir.js';
+import { longPlan } from '../lib/postprocess/chunks.js';
 import { packageRoot } from '../lib/package-root.js';
 import { TextTokenizer } from '../lib/tokenize.js';
 import { nativeWordPiece, wordPieceSetup } from '../lib/wordpiece.js';
@@ -79,6 +80,24 @@ describe('native WordPiece tokenizer', () => {
       expect(answered).toBeGreaterThan(texts.filter(isAscii).length);
     });
   }
+
+  it('gives parse its word pieces and long texts their chunks as the JS tokenizer does', () => {
+    const model = readModelDir(fixture('tiny-bert'));
+    const js = new TextTokenizer(model);
+    const withNative = new TextTokenizer(model, undefined, nativeWordPiece);
+    expect(withNative.hasNative).toBe(true);
+    const some = [...sampleTexts, ...tricky, ...sst2.slice(0, 200), sst2.slice(0, 40).join(' ')];
+    for (const plan of [longPlan({}, js.maxTokens, js.specialTokens), longPlan({ long: 'chunks', window: 16, stride: 5 }, js.maxTokens, js.specialTokens),
+      longPlan({ long: 'head-tail', window: 24 }, js.maxTokens, js.specialTokens)]) {
+      for (const text of some) {
+        expect([plan, text, withNative.encodeWords(text, 'all', plan.budget)]).toEqual([plan, text, js.encodeWords(text, 'all', plan.budget)]);
+        expect([plan, text, withNative.encodeWords(text, 'first', plan.budget)]).toEqual([plan, text, js.encodeWords(text, 'first', plan.budget)]);
+        if (plan.mode === 'truncate') continue;
+        expect([plan, text, withNative.encodeLong(text, plan)]).toEqual([plan, text, js.encodeLong(text, plan)]);
+        if (plan.mode === 'chunks') expect([plan, text, withNative.encodeWordChunks(text, plan)]).toEqual([plan, text, js.encodeWordChunks(text, plan)]);
+      }
+    }
+  });
 
   it('leaves other tokenizers to the JS one', () => {
     const model = readModelDir(fixture('tiny-bert'));
