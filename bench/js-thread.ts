@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { Classifier } from '../lib/classify.js';
 import { Engine } from '../lib/engine.js';
+import { longPlan } from '../lib/postprocess/chunks.js';
 import { decodeSequence } from '../lib/postprocess/sequence.js';
 import { TextTokenizer } from '../lib/tokenize.js';
 import { TokenizerPool } from '../lib/tokenize-pool.js';
@@ -32,9 +33,11 @@ export interface JsThreadCost {
   pooled: Record<number, number>;
   /** Tokenizing word by word, as parse and tagSlots do for token heads (each token knows its word). */
   tokenizeWords: number;
+  /** Tokenizing a ~1,000-token text (30 of the workload's texts) into `long: 'chunks'` windows, per text. */
+  tokenizeLong: number;
   /** tokenize, word by word too, and classify(text) total with the native WordPiece tokenizer; absent where the
    * model has none. */
-  native?: { tokenize: number; tokenizeWords: number; classifyTotal: number };
+  native?: { tokenize: number; tokenizeWords: number; tokenizeLong: number; classifyTotal: number };
   requests: number;
 }
 
@@ -63,6 +66,14 @@ export async function measureJsThread(model: ModelView, work: Workload, requests
     t = threadCpuMs();
     for (const text of texts) model.tokenizer.encodeWords(text, 'first');
     const tokenizeWords = perRequestUs(t);
+    const docs = Array.from({ length: Math.floor(requests / 30) }, (_, i) => texts.slice(i * 30, i * 30 + 30).join(' '));
+    const chunks = longPlan({ long: 'chunks' }, model.tokenizer.maxTokens, model.tokenizer.specialTokens);
+    const perDocUs = (tokenizer: TextTokenizer) => {
+      const since = threadCpuMs();
+      for (const doc of docs) tokenizer.encodeLong(doc, chunks);
+      return ((threadCpuMs() - since) * 1000) / docs.length;
+    };
+    const tokenizeLong = perDocUs(model.tokenizer);
 
     t = threadCpuMs();
     const pending = ids.map((x) => engine.run(x, null));
@@ -94,9 +105,10 @@ export async function measureJsThread(model: ModelView, work: Workload, requests
       t = threadCpuMs();
       for (const text of texts) fast.encodeWords(text, 'first');
       const nativeWords = perRequestUs(t);
+      const nativeLong = perDocUs(fast);
       t = threadCpuMs();
       await Promise.all(texts.map((text) => viaNative.classify(text)));
-      native = { tokenize: nativeTokenize, tokenizeWords: nativeWords, classifyTotal: perRequestUs(t) };
+      native = { tokenize: nativeTokenize, tokenizeWords: nativeWords, tokenizeLong: nativeLong, classifyTotal: perRequestUs(t) };
     }
 
     const pooled: Record<number, number> = {};
@@ -112,18 +124,20 @@ export async function measureJsThread(model: ModelView, work: Workload, requests
         await pool.close();
       }
     }
-    return { tokenize, tokenizeWords, submit, settle: engineRunTotal - submit, postprocess, engineRunTotal, classifyTotal, pooled, native, requests };
+    return { tokenize, tokenizeWords, tokenizeLong, submit, settle: engineRunTotal - submit, postprocess, engineRunTotal, classifyTotal, pooled, native, requests };
   } finally {
     await engine.dispose();
   }
 }
 
 export function jsThreadRows(model: string, workload: string, c: JsThreadCost, run: number): AblationRow[] {
-  const parts: [string, number][] = [['tokenize', c.tokenize], ['tokenize by word (parse, tagSlots)', c.tokenizeWords], ['submit (Engine.run returns its promise)', c.submit],
+  const parts: [string, number][] = [['tokenize', c.tokenize], ['tokenize by word (parse, tagSlots)', c.tokenizeWords],
+    ['tokenize a ~1,000-token text into chunks (per text)', c.tokenizeLong], ['submit (Engine.run returns its promise)', c.submit],
     ['settle (callback, output objects, promise reactions)', c.settle], ['post-process (decodeSequence + result object)', c.postprocess],
     ['Engine.run(ids) total', c.engineRunTotal], ['classify(text) total', c.classifyTotal],
     ...Object.entries(c.pooled).map(([n, us]): [string, number] => [`classify(text) total, tokenizerThreads ${n}`, us]),
     ...(c.native ? [['tokenize, native WordPiece', c.native.tokenize], ['tokenize by word, native WordPiece', c.native.tokenizeWords],
+      ['tokenize a ~1,000-token text into chunks (per text), native WordPiece', c.native.tokenizeLong],
       ['classify(text) total, native WordPiece', c.native.classifyTotal]] as [string, number][] : [])];
   return parts.map(([config, us]) => ({
     study: 'JS-thread µs per request (burst)', model, config: `${config} (run ${run})`, workload, concurrency: c.requests,
