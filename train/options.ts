@@ -34,7 +34,7 @@ Data (docs: datasets/; every format is validated, errors name the file and line)
   --test-size N          test texts split from --data when no --test (default 0: none)
   --split-seed N         seed of that split (default 13; recorded in the manifest)
 Model:
-  --base B               minilm (default) | mpnet | a local Hugging Face folder
+  --base B               minilm (default) | mpnet | mpnet6 (mpnet's every other layer) | a local Hugging Face folder
   --out DIR              the model folder to write (default models/<data file name>); replaced atomically
   --epochs N --lr X --batch-size N --max-length N --warmup F --weight-decay X --seed N --patience N
   --evals-per-epoch N --eval-every N --max-steps N --threads N (torch threads, default 1)

