@@ -62,6 +62,8 @@ export interface PreloadOutcome {
 /** native/wordpiece_wrap.h: encode returns null where the JS tokenizer must answer; status[0] = 1 when truncated. */
 export interface NativeWordPiece {
   encode(text: string, limit: number, truncate: boolean): Int32Array | null;
+  /** Words [bounds[2i], bounds[2i+1]): their id counts, then their ids (no special tokens, at most budget each). */
+  encodeWords(text: string, bounds: Int32Array, budget: number): Int32Array | null;
 }
 
 interface Binding {

@@ -13,9 +13,11 @@ export interface EncodedIds {
   truncated: boolean;
 }
 
-/** A faster tokenizer for `encodeIds` (lib/wordpiece.ts): the reference's ids exactly, or null to let it answer. */
+/** A faster tokenizer (lib/wordpiece.ts): the reference's ids exactly, or null to let it answer. */
 export interface IdsEncoder {
   encode(text: string, limit: number, truncate: boolean): EncodedIds | null;
+  /** Each word's ids without special tokens, at most `budget`. */
+  encodeWords?(text: string, words: readonly Word[], budget: number): number[][] | null;
 }
 
 export interface Encoded {
@@ -63,6 +65,8 @@ const POSITION_OFFSET: Record<string, number> = { mpnet: 2, roberta: 2, xlm_robe
 const CHARS_PER_TOKEN_GUESS = 8;
 // Pieces of one text when nothing bounds them (the native tokenizer takes limits up to 1e9).
 const MAX_PIECES = 1e8;
+// Words tokenized per native call: one call per text's worth of words, without reading far past a window in 'first'.
+const WORD_BLOCK = 256;
 
 export class TextTokenizer {
   readonly maxTokens: number;
@@ -124,8 +128,9 @@ export class TextTokenizer {
       window.ids = this.wrap(pieces);
       result.windows.push(window);
     };
+    const idsOf = this.wordPieces(text, words, budget);
     for (let w = 0; w < words.length; w++) {
-      const ids = this.pieces(text.slice(words[w].start, words[w].end), budget);
+      const ids = idsOf(w);
       if (pieces.length + ids.length > budget) {
         if (windows === 'first') {
           result.truncated = true;
@@ -149,7 +154,8 @@ export class TextTokenizer {
    */
   encodeWordChunks(text: string, plan: LongPlan): WordEncoding {
     const words = splitWords(text);
-    const ids = words.map((w) => this.pieces(text.slice(w.start, w.end), plan.budget));
+    const idsOf = this.wordPieces(text, words, plan.budget);
+    const ids = words.map((_, w) => idsOf(w));
     const { ranges, truncated } = wordChunks(ids.map((x) => x.length), plan);
     const windows = ranges.map(({ start, end }) => {
       const firstTokens: number[] = [];
@@ -189,10 +195,23 @@ export class TextTokenizer {
   }
 
   /**
-   * The text's token ids without special tokens, at most `budget`: from the native tokenizer where it answers. parse
-   * and tagSlots call it once per word (the JS tokenizer gives no offsets): 46-50 against 97-144 µs of JS-thread
-   * time per medium text (`npm run bench -- --ablation js`, 2026-12-01).
+   * Word w's ids (at most `budget`), tokenized on demand in blocks: one native call per block where the native
+   * tokenizer answers (ASCII text), else word by word. JS-thread time per medium text (`npm run bench -- --ablation
+   * js`): see README, "JS thread per classify call".
    */
+  private wordPieces(text: string, words: readonly Word[], budget: number): (w: number) => number[] {
+    const done: number[][] = [];
+    return (w) => {
+      while (done.length <= w) {
+        const block = words.slice(done.length, done.length + WORD_BLOCK);
+        const native = this.native?.encodeWords?.(text, block, budget);
+        done.push(...(native ?? block.map((x) => this.pieces(text.slice(x.start, x.end), budget))));
+      }
+      return done[w];
+    };
+  }
+
+  /** The text's token ids without special tokens, at most `budget`: from the native tokenizer where it answers. */
   private pieces(text: string, budget = MAX_PIECES): number[] {
     const native = this.native?.encode(text, budget + this.specialTokens, true);
     if (native) return Array.from(native.ids.subarray(this.prefix.length, native.ids.length - this.suffix.length));

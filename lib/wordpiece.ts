@@ -102,5 +102,21 @@ export function nativeWordPiece(model: ModelDir, tokenizer: TextTokenizer): IdsE
       const ids = native.encode(text, limit, truncate);
       return ids && { ids, truncated: status[0] === 1 };
     },
+    encodeWords(text, words, budget) {
+      if (words.length === 0) return [];
+      // Only the span the words cover crosses into native code (a block of a long text, not all of it).
+      const from = words[0].start;
+      const bounds = new Int32Array(words.length * 2);
+      words.forEach((w, i) => void ((bounds[2 * i] = w.start - from), (bounds[2 * i + 1] = w.end - from)));
+      const flat = native.encodeWords(text.slice(from, words.at(-1)!.end), bounds, budget);
+      if (!flat) return null;
+      const out: number[][] = new Array(words.length);
+      let at = words.length; // the counts come first
+      for (let i = 0; i < words.length; i++) {
+        out[i] = Array.from(flat.subarray(at, at + flat[i]));
+        at += flat[i];
+      }
+      return out;
+    },
   };
 }

@@ -34,10 +34,20 @@ std::vector<std::string> Strings(const Napi::Object& setup, const char* name) {
   return out;
 }
 
+// Copies a JS string into a reused buffer: ask its UTF-8 length, then fill (no allocation once it has grown).
+std::string_view Utf8Into(Napi::Env env, Napi::Value value, std::string& buffer) {
+  size_t length = 0;
+  napi_get_value_string_utf8(env, value, nullptr, 0, &length);
+  buffer.resize(length + 1);
+  napi_get_value_string_utf8(env, value, buffer.data(), buffer.size(), &length);
+  return std::string_view(buffer.data(), length);
+}
+
 }  // namespace
 
 Napi::Function WordPieceWrap::Define(Napi::Env env) {
-  return DefineClass(env, "WordPiece", {InstanceMethod<&WordPieceWrap::Encode>("encode")});
+  return DefineClass(env, "WordPiece", {InstanceMethod<&WordPieceWrap::Encode>("encode"),
+                                        InstanceMethod<&WordPieceWrap::EncodeWords>("encodeWords")});
 }
 
 WordPieceWrap::WordPieceWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<WordPieceWrap>(info) {
@@ -56,6 +66,8 @@ WordPieceWrap::WordPieceWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
   config.lowercase = Field(setup, "lowercase").ToBoolean().Value();
   config.prefix = Ints(setup, "prefix");
   config.suffix = Ints(setup, "suffix");
+  prefix_size_ = config.prefix.size();
+  suffix_size_ = config.suffix.size();
   config.special_ids = Ints(setup, "specialIds");
   config.added_tokens = Strings(setup, "addedTokens");
   Napi::Value status = Field(setup, "status");
@@ -71,11 +83,7 @@ Napi::Value WordPieceWrap::Encode(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 3 || !info[0].IsString() || !info[1].IsNumber())
     throw Napi::TypeError::New(env, "encode(text: string, limit: number, truncate: boolean)");
-  // Copy the text into a reused buffer: ask its UTF-8 length, then fill (no allocation once it has grown).
-  size_t length = 0;
-  napi_get_value_string_utf8(env, info[0], nullptr, 0, &length);
-  text_.resize(length + 1);
-  napi_get_value_string_utf8(env, info[0], text_.data(), text_.size(), &length);
+  const size_t length = Utf8Into(env, info[0], text_).size();
   const double limit = info[1].As<Napi::Number>().DoubleValue();
   if (!(limit >= 0 && limit <= 1e9)) throw Napi::TypeError::New(env, "encode: limit must be a number in [0, 1e9]");
   EncodeStatus status = wordpiece_->Encode(std::string_view(text_.data(), length), static_cast<size_t>(limit),
@@ -84,6 +92,36 @@ Napi::Value WordPieceWrap::Encode(const Napi::CallbackInfo& info) {
   status_data_[0] = status == EncodeStatus::kTruncated ? 1 : 0;
   Napi::Int32Array out = Napi::Int32Array::New(env, ids_.size());
   std::copy(ids_.begin(), ids_.end(), out.Data());
+  return out;
+}
+
+Napi::Value WordPieceWrap::EncodeWords(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsString() || !info[1].IsTypedArray() ||
+      info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array || !info[2].IsNumber())
+    throw Napi::TypeError::New(env, "encodeWords(text: string, bounds: Int32Array, budget: number)");
+  const std::string_view text = Utf8Into(env, info[0], text_);
+  if (std::any_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) return env.Null();
+  auto bounds = info[1].As<Napi::Int32Array>();
+  const double budget = info[2].As<Napi::Number>().DoubleValue();
+  if (!(budget >= 1 && budget <= 1e8)) throw Napi::TypeError::New(env, "encodeWords: budget must be a number in [1, 1e8]");
+  const size_t words = bounds.ElementLength() / 2;
+  word_counts_.clear();
+  word_ids_.clear();
+  for (size_t w = 0; w < words; ++w) {
+    const int32_t start = bounds[2 * w], end = bounds[2 * w + 1];
+    if (start < 0 || end < start || static_cast<size_t>(end) > text.size())
+      throw Napi::RangeError::New(env, "encodeWords: a word's bounds lie outside the text");
+    // Encode with room for `budget` pieces between the special tokens, then keep only the pieces.
+    EncodeStatus status = wordpiece_->Encode(text.substr(start, end - start),
+                                             static_cast<size_t>(budget) + prefix_size_ + suffix_size_, true, ids_, scratch_);
+    if (status == EncodeStatus::kFallback || status == EncodeStatus::kTooLong) return env.Null();
+    word_counts_.push_back(static_cast<int32_t>(ids_.size() - prefix_size_ - suffix_size_));
+    word_ids_.insert(word_ids_.end(), ids_.begin() + prefix_size_, ids_.end() - suffix_size_);
+  }
+  Napi::Int32Array out = Napi::Int32Array::New(env, word_counts_.size() + word_ids_.size());
+  std::copy(word_counts_.begin(), word_counts_.end(), out.Data());
+  std::copy(word_ids_.begin(), word_ids_.end(), out.Data() + word_counts_.size());
   return out;
 }
 

@@ -25,6 +25,12 @@ class WordPieceWrap : public Napi::ObjectWrap<WordPieceWrap> {
   // The ids, with status[0] set to 1 when truncated, else 0; null when the JS tokenizer must answer (non-ASCII
   // text, an added token's text, or too long with truncate false, where the JS path throws InputTooLongError).
   Napi::Value Encode(const Napi::CallbackInfo& info);
+  // encodeWords(text: string, bounds: Int32Array, budget: number) -> Int32Array | null  [sync]
+  // Each word's ids without special tokens, at most `budget` of them; the words are [bounds[2i], bounds[2i+1]) in
+  // JS string indices. The result holds the words' id counts, then their ids. One call per text instead of one per
+  // word (parse needs each token's word). null when the JS tokenizer must answer: non-ASCII text (where string
+  // indices are not byte offsets) or an added token's text in a word.
+  Napi::Value EncodeWords(const Napi::CallbackInfo& info);
 
   std::unique_ptr<WordPiece> wordpiece_;
   // status[0]: truncated. A buffer shared with JS at construction, so a call returns no extra object.
@@ -32,6 +38,10 @@ class WordPieceWrap : public Napi::ObjectWrap<WordPieceWrap> {
   int32_t* status_data_ = nullptr;
   std::string text_;
   std::vector<int32_t> ids_;
+  std::vector<int32_t> word_counts_;
+  std::vector<int32_t> word_ids_;
+  size_t prefix_size_ = 0;
+  size_t suffix_size_ = 0;
   EncodeScratch scratch_;
 };
 

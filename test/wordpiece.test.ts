@@ -6,10 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_TEXTS } from '../bench/workloads.js';
 import { loadClassifier } from '../lib/index.js';
 import { readModelDir, type ModelDir } from '../lib/model-dir.js';
+import { binding } from '../lib/binding.js';
 import { longPlan } from '../lib/postprocess/chunks.js';
 import { packageRoot } from '../lib/package-root.js';
 import { TextTokenizer } from '../lib/tokenize.js';
 import { nativeWordPiece, wordPieceSetup } from '../lib/wordpiece.js';
+import { splitWords } from '../lib/words.js';
 import { fixture, fixturesDir, sampleTexts } from './helpers.js';
 
 const folders = (root: string) => readdirSync(root).map((n) => path.join(root, n)).filter((d) => existsSync(path.join(d, 'tokenizer.json')));
@@ -86,6 +88,16 @@ describe('native WordPiece tokenizer', () => {
     const js = new TextTokenizer(model);
     const withNative = new TextTokenizer(model, undefined, nativeWordPiece);
     expect(withNative.hasNative).toBe(true);
+    // One native call per block of words for ASCII text; the JS tokenizer (word by word) for the rest.
+    const native = nativeWordPiece(model, js)!;
+    const words = (t: string) => splitWords(t);
+    expect(native.encodeWords!('book a table for two', words('book a table for two'), 8)).toEqual(
+      words('book a table for two').map((w) => Array.from(js.encode('book a table for two'.slice(w.start, w.end), true).ids.slice(1, -1))));
+    expect(native.encodeWords!('café au lait', words('café au lait'), 8)).toBeNull();
+    expect(native.encodeWords!('a [SEP] b', words('a [SEP] b'), 8)).toBeNull();
+    const raw = new binding.WordPiece({ ...wordPieceSetup(model, js)!, status: new Int32Array(1) });
+    expect(() => raw.encodeWords('abc', Int32Array.from([0, 9]), 8)).toThrow(RangeError);
+    expect(() => raw.encodeWords('abc', Int32Array.from([0, 3]), 0)).toThrow(TypeError);
     const some = [...sampleTexts, ...tricky, ...sst2.slice(0, 200), sst2.slice(0, 40).join(' ')];
     for (const plan of [longPlan({}, js.maxTokens, js.specialTokens), longPlan({ long: 'chunks', window: 16, stride: 5 }, js.maxTokens, js.specialTokens),
       longPlan({ long: 'head-tail', window: 24 }, js.maxTokens, js.specialTokens)]) {
