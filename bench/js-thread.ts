@@ -3,7 +3,8 @@
 // objects, promise reactions), and post-processing into the Classification. Counted as CPU time of the JS thread
 // itself (/proc/thread-self/schedstat, Linux), so neither the inference threads nor time the thread spends
 // descheduled on a busy machine count; elsewhere wall time is the fallback. Bursts of N requests:
-//   - tokenize, post-process: loops over the same medium texts;
+//   - tokenize, post-process: loops over the same medium texts; tokenize by word (what parse and tagSlots do for
+//     token heads) and a ~1,000-token text into chunks (long: 'chunks') too;
 //   - submit: the synchronous part of N Engine.run calls;
 //   - Engine.run total: from the first submit until all N settled, per request; settle = total - submit;
 //   - classify total: the same for N classify(text) calls;
