@@ -27,7 +27,7 @@ class WordPieceWrap : public Napi::ObjectWrap<WordPieceWrap> {
   Napi::Value Encode(const Napi::CallbackInfo& info);
   // encodeWords(text: string, bounds: Int32Array, budget: number) -> Int32Array | null  [sync]
   // Each word's ids without special tokens, at most `budget` of them; the words are [bounds[2i], bounds[2i+1]) in
-  // JS string indices. The result holds the words' id counts, then their ids. One call per text instead of one per
+  // JS string indices. The result holds the words' id counts, then their ids. One call per block of words, not one per
   // word (parse needs each token's word). null when the JS tokenizer must answer: non-ASCII text (where string
   // indices are not byte offsets) or an added token's text in a word.
   Napi::Value EncodeWords(const Napi::CallbackInfo& info);
