@@ -184,12 +184,12 @@ describe.skipIf(skip)(`augment -> teacher targets -> student${skip ? ' (SKIPPED:
 import sys, numpy as np
 sys.path.insert(0, "train/python")
 from targets import read_targets
-(ma, a, za), (mb, b, zb) = read_targets(sys.argv[1]), read_targets(sys.argv[2])
+(ma, a, oa), (mb, b, ob) = read_targets(sys.argv[1]), read_targets(sys.argv[2])
 n = len(ma["texts"])
 assert mb["texts"][:n] == ma["texts"] and len(mb["texts"]) == n + int(sys.argv[3]), "texts"
 assert np.array_equal(a["intent"], b["intent"][:n]), "intent"
-assert np.array_equal(za["slots_offsets"], zb["slots_offsets"][:n + 1]), "offsets"
-assert zb["slots_offsets"][-1] == len(b["slots"]) and not np.isnan(b["slots"][zb["slots_offsets"][n]:]).all(), "variant slots"
+assert np.array_equal(oa["slots"], ob["slots"][:n + 1]), "offsets"
+assert ob["slots"][-1] == len(b["slots"]) and not np.isnan(b["slots"][ob["slots"][n]:]).all(), "variant slots"
 `, t1, t2, String(unique)], { cwd: root, encoding: 'utf8' });
     expect(cmp.status, cmp.stderr).toBe(0);
 

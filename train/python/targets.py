@@ -36,30 +36,34 @@ def decode(z, name, step):
 
 def write_targets(path, texts, heads, logits):
     """logits[head name][i]: [classes] or [words, tags] (float) for texts[i]."""
-    arrays = {}
+    flat, offsets = {}, {}
     for h in heads:
         rows = logits[h["name"]]
         if is_token(h):
-            n_tags = len(h["labels"])
-            lens = [len(r) for r in rows]
-            x = np.concatenate([np.asarray(r, np.float32).reshape(-1, n_tags) for r in rows])
-            arrays[f"{h['name']}_offsets"] = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
+            flat[h["name"]] = np.concatenate([np.asarray(r, np.float32).reshape(-1, len(h["labels"])) for r in rows])
+            offsets[h["name"]] = np.concatenate([[0], np.cumsum([len(r) for r in rows])]).astype(np.int64)
         else:
-            x = np.stack(rows)
-        arrays[h["name"]], arrays[f"{h['name']}_max"] = encode(x)
+            flat[h["name"]] = np.stack(rows)
+    save(path, texts, heads, flat, offsets)
+
+
+def save(path, texts, heads, flat, offsets):
+    """Writes the current format: per head, logits [rows or words, classes] (+ a token head's word offsets)."""
+    arrays = {}
+    for h in heads:
+        arrays[h["name"]], arrays[f"{h['name']}_max"] = encode(flat[h["name"]])
+        if h["name"] in offsets:
+            arrays[f"{h['name']}_offsets"] = offsets[h["name"]]
     meta = {"format": FORMAT, "step": STEP, "heads": [{k: h[k] for k in ("name", "kind", "labels")} for h in heads],
             "texts": list(texts)}
-    save(path, arrays, meta)
-
-
-def save(path, arrays, meta):
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode("utf-8"), np.uint8)
     with open(path, "wb") as f:  # np.savez_compressed would append .npz to a path without it
         np.savez_compressed(f, **arrays)
 
 
 def read_targets(path):
-    """(meta, {head name: float32 logits [rows or words, classes], NaN rows where a word had no target}, z)."""
+    """(meta, {head: float32 logits [rows or words, classes], NaN rows where a word had no target},
+    {token head: word offsets [rows + 1]})."""
     z = np.load(path)
     meta = json.loads(z["meta"].tobytes().decode("utf-8"))
     if meta.get("format") not in (FORMAT, FORMAT_V1):
@@ -67,14 +71,15 @@ def read_targets(path):
     v1 = meta["format"] == FORMAT_V1
     logits = {h["name"]: z[h["name"]].astype(np.float32) if v1 else decode(z, h["name"], meta["step"])
               for h in meta["heads"]}
-    return meta, logits, z
+    offsets = {h["name"]: z[f"{h['name']}_offsets"] for h in meta["heads"] if f"{h['name']}_offsets" in z.files}
+    return meta, logits, offsets
 
 
 class Targets:
     """Teacher logits for the training rows, as per-batch tensors aligned with the student's logits."""
 
     def __init__(self, path, heads, rows, enc):
-        meta, logits, z = read_targets(path)
+        meta, logits, offsets = read_targets(path)
         theirs = {h["name"]: h for h in meta["heads"]}
         self.heads = []
         for h in heads:
@@ -91,7 +96,7 @@ class Targets:
         self.row = np.array([at.get(r["text"], -1) for r in rows])
         self.coverage = float((self.row >= 0).mean())
         self.z = {h["name"]: logits[h["name"]] for h in self.heads}
-        self.offsets = {h["name"]: z[f"{h['name']}_offsets"] for h in self.heads if is_token(h)}
+        self.offsets = {h["name"]: offsets[h["name"]] for h in self.heads if is_token(h)}
         self.first = enc["first"]
 
     def batch(self, rows, length):
@@ -128,13 +133,8 @@ def kd_shift(a, b, temp=2.0):
 
 if __name__ == "__main__":  # python train/python/targets.py FILE...: rewrites older files in the current format
     for path in sys.argv[1:]:
-        meta, logits, z = read_targets(path)
-        arrays = {}
-        for h in meta["heads"]:
-            arrays[h["name"]], arrays[f"{h['name']}_max"] = encode(logits[h["name"]])
-            if f"{h['name']}_offsets" in z.files:
-                arrays[f"{h['name']}_offsets"] = z[f"{h['name']}_offsets"]
-        save(path, arrays, {**meta, "format": FORMAT, "step": STEP})
+        meta, logits, offsets = read_targets(path)
+        save(path, meta["texts"], meta["heads"], logits, offsets)
         _, new, _ = read_targets(path)
         shifts = ", ".join(f"{k} KL at T=2 mean {m:.1e} max {x:.1e}" for k in new for m, x in [kd_shift(logits[k], new[k])])
         print(f"{path}: {meta['format']} -> {FORMAT} ({shifts})")
