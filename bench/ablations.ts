@@ -35,18 +35,22 @@ export async function bucketingStudy(plan: AblationPlan): Promise<AblationRow[]>
   return withBaseline(rows, 'rps');
 }
 
-/** intraOpThreads x allowSpinning: p50 at batch 1 and requests/s under load, end to end from text. */
+/**
+ * intraOpThreads x allowSpinning, and two workers of one thread each (two batches in flight instead of one batch on
+ * two threads): p50 at batch 1 and requests/s under load, end to end from text.
+ */
 export async function threadStudy(plan: AblationPlan): Promise<AblationRow[]> {
   const medium = byName(plan.workloads, 'medium');
-  const configs: ThreadSettings[] = [plan.threads];
+  const configs: (ThreadSettings & { workers?: number })[] = [plan.threads];
   for (const intraOpThreads of [1, 2]) {
     for (const allowSpinning of [true, false]) {
       if (intraOpThreads !== plan.threads.intraOpThreads || allowSpinning !== plan.threads.allowSpinning) configs.push({ intraOpThreads, allowSpinning });
     }
   }
+  configs.push({ intraOpThreads: 1, allowSpinning: plan.threads.allowSpinning, workers: 2 });
   const rows: AblationRow[] = [];
   for (const threads of configs) {
-    const config = `intraOpThreads ${threads.intraOpThreads}, allowSpinning ${threads.allowSpinning}`;
+    const config = `${threads.workers ? `workers ${threads.workers}, ` : ''}intraOpThreads ${threads.intraOpThreads}, allowSpinning ${threads.allowSpinning}`;
     plan.log(`  threads: ${config}`);
     const subject = engineFromText(plan.model, threads);
     try {

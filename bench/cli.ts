@@ -6,17 +6,19 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { plot } from './charts.js';
 import { machineInfo, type MachineInfo } from './machine.js';
-import { hopStudy } from './ablations.js';
+import { hopStudy, threadStudy } from './ablations.js';
 import { jsThreadRows, measureJsThread } from './js-thread.js';
 import { openModel } from './model-view.js';
 import { chooseModels, gpuModels } from './models.js';
 import { findBareBench } from './overhead.js';
 import { pythonPath } from './peers/python.js';
 import { GPU_CALLERS, GPU_PROVIDERS, measureGpu, type GpuProvider } from './providers.js';
-import { finalize, gpuModelsNote, markdown, writeJson } from './report.js';
+import { finalize, GOAL_CALLERS, gpuModelsNote, markdown, writeJson } from './report.js';
 import type { BenchResult, Settings } from './results.js';
 import { benchModel, type SuitePlan } from './suite.js';
 import { buildWorkloads, loadSentences } from './workloads.js';
+
+const ABLATIONS = ['hop', 'js', 'threads'];
 
 const USAGE = `usage: npm run bench -- [options]
   --quick             short run (< 2 min): tiny fixture + the int8 sentiment model, short timings
@@ -30,6 +32,8 @@ const USAGE = `usage: npm run bench -- [options]
   --ablation hop      only the batch-1 hop study (Engine.run vs bare Run, classify vs onnxruntime-node, per
                       workerSpinUs) on the chosen models; with --repeat N (default 3) it runs N times in a row
   --ablation js       only the JS-thread cost per classify call (tokenize, submit, settle, post-process), --repeat N
+  --ablation threads  only the thread study (intraOpThreads x allowSpinning, and 2 workers of 1 thread) at batch 1
+                      and at 64 callers on the chosen models, --repeat N
   --gpu-providers L   GPU providers for the GPU rows, comma-separated (default cuda,tensorrt)
   --gpu-only          only the GPU rows: engine vs onnxruntime-node on cuda/tensorrt, fp32 and fp16, 1/64/256
                       callers, and the bare batched Run; exit 1 when no GPU provider loads (the rows say why)
@@ -70,7 +74,7 @@ export function parseCli(argv: string[]) {
   });
   const threads = values.threads === undefined ? undefined : Number(values.threads);
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) throw new Error(`--threads must be an integer >= 1, got ${values.threads}`);
-  if (values.ablation !== undefined && values.ablation !== 'hop' && values.ablation !== 'js') throw new Error(`--ablation must be hop or js, got ${values.ablation}`);
+  if (values.ablation !== undefined && !ABLATIONS.includes(values.ablation)) throw new Error(`--ablation must be ${ABLATIONS.join(', ')}, got ${values.ablation}`);
   const repeat = Number(values.repeat ?? 3);
   if (!(Number.isInteger(repeat) && repeat >= 1)) throw new Error(`--repeat must be an integer >= 1, got ${values.repeat}`);
   const gpuProviders = (values['gpu-providers'] ?? GPU_PROVIDERS.join(',')).split(',') as GpuProvider[];
@@ -161,7 +165,7 @@ export async function main(argv: string[]): Promise<number> {
   return result.models.some((m) => m.status === 'measured') ? 0 : 1;
 }
 
-/** --ablation hop|js: that study alone, --repeat times per chosen model, each run's rows tagged with its number. */
+/** --ablation hop|js|threads: that study alone, --repeat times per chosen model, each run's rows tagged with its number. */
 async function ablationOnly(root: string, options: CliOptions, result: BenchResult, sentences: string[], bareBench: string | null,
   log: (message: string) => void): Promise<void> {
   if (options.ablation === 'hop' && !bareBench) throw new Error('--ablation hop needs build/Release/ort_bare_bench (run `bash scripts/build-native.sh`)');
@@ -182,8 +186,9 @@ async function ablationOnly(root: string, options: CliOptions, result: BenchResu
         result.ablations.push(...jsThreadRows(target.name, medium.name, await measureJsThread(model, medium, 2000, s.intraOpThreads), run));
         continue;
       }
-      const rows = await hopStudy({ model, workloads, threads, latency: { timeMs: s.latencyMs, warmupMs: Math.min(s.warmupMs, s.latencyMs) },
-        throughput: { durationMs: s.durationMs, warmupMs: s.warmupMs }, callers: 1, log }, bareBench!);
+      const plan = { model, workloads, threads, latency: { timeMs: s.latencyMs, warmupMs: Math.min(s.warmupMs, s.latencyMs) },
+        throughput: { durationMs: s.durationMs, warmupMs: s.warmupMs }, callers: options.ablation === 'threads' ? GOAL_CALLERS : 1, log };
+      const rows = options.ablation === 'threads' ? await threadStudy(plan) : await hopStudy(plan, bareBench!);
       result.ablations.push(...rows.map((r) => ({ ...r, config: `${r.config} (run ${run})` })));
     }
     result.models.push({ name: target.name, file: path.relative(root, target.modelFile), status: 'measured' });

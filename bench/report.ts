@@ -10,6 +10,7 @@ import { ratio } from './stats.js';
 export const TARGET_MS = 10;
 export const GOAL_SPEEDUP = 1.8; // issue 12 raised it from 1.5
 export const GOAL_OVERHEAD_PCT = 5;
+export const GOAL_OVERHEAD_MS = 0.1; // issue 12: within 5 % "or 0.1 ms" (5 % of a 2 ms Run is 0.1 ms)
 export const GOAL_CALLERS = 64;
 export const GPU_GOAL_SHARE = 0.8;
 export const GPU_GOAL_CALLERS = 256;
@@ -73,8 +74,10 @@ function goals(result: BenchResult): GoalRow[] {
   }
   for (const o of result.overhead) {
     rows.push({
-      goal: `Engine.run p50 within ${GOAL_OVERHEAD_PCT} % of a bare C++ Run (batch 1, ${o.workload}, ${o.tokens} tokens)`,
-      model: o.model, measured: o.overheadPct, target: `<= ${GOAL_OVERHEAD_PCT} %`, met: o.overheadPct <= GOAL_OVERHEAD_PCT,
+      goal: `Engine.run p50 within ${GOAL_OVERHEAD_PCT} % or ${GOAL_OVERHEAD_MS} ms of a bare C++ Run (batch 1, ${o.workload}, ${o.tokens} tokens; ` +
+        `measured: ${(o.engine.p50 - o.bare.p50).toFixed(3)} ms)`,
+      model: o.model, measured: o.overheadPct, target: `<= ${GOAL_OVERHEAD_PCT} %`,
+      met: o.overheadPct <= GOAL_OVERHEAD_PCT || o.engine.p50 - o.bare.p50 <= GOAL_OVERHEAD_MS,
     });
   }
   return rows;

@@ -32,6 +32,8 @@ describe('bench pieces', () => {
     expect(settingsFor(o, 2, 'generated')).toMatchObject({ quick: true, intraOpThreads: 1, allowSpinning: true, concurrency: [1, 8, 64] });
     expect(() => parseCli(['--threads', '0'])).toThrow(/--threads/);
     expect(() => parseCli(['--bogus'])).toThrow();
+    expect(parseCli(['--ablation', 'threads']).ablation).toBe('threads');
+    expect(() => parseCli(['--ablation', 'everything'])).toThrow(/--ablation must be hop, js, threads/);
   });
 
   it('computes percentiles by interpolation', () => {
@@ -227,6 +229,21 @@ describe('GPU rows', () => {
     const missed = result.goals.filter((g) => g.met === false);
     expect(gpuSummary(result)).toBe(`${rows.length} rows measured on 2 models; GPU goals met ${4 - missed.length}/4` +
       (missed.length ? `; missed: ${missed.map((g) => `${g.model} cuda ${g.goal.includes('one caller') ? 'batch-1 p50 vs onnxruntime-node' : 'engine share'} ${g.measured!.toFixed(2)}x`).join(', ')}` : ''));
+  });
+
+  it('the batch-1 overhead goal is met within 5 % or within 0.1 ms of the bare Run, as issue 12 states it', () => {
+    const p = (p50: number) => ({ p50, p90: p50, p99: p50, max: p50, mean: p50, samples: 1 });
+    const overhead = (workload: string, bare: number, engine: number) => ({
+      model: 'm', workload, tokens: 10, threads: 2, allowSpinning: true, bare: p(bare), engine: p(engine),
+      overheadPct: ((engine - bare) / bare) * 100, copyUs: 1,
+    });
+    const result: BenchResult = {
+      startedAt: new Date().toISOString(), elapsedS: 0, machine: machineInfo(), settings: settings(), models: [], latency: [], throughput: [],
+      overhead: [overhead('small', 1, 1.08), overhead('large', 10, 10.3), overhead('missed', 2, 2.3)],
+      ablations: [], providers: [], targets: [], goals: [], notes: [],
+    };
+    const met = finalize(result).goals.filter((g) => g.goal.includes('bare C++ Run')).map((g) => [g.goal.split(', ')[1], g.met]);
+    expect(met).toEqual([['small', true], ['large', true], ['missed', false]]);
   });
 
   it('without a GPU, each provider gets one row saying why', async () => {

@@ -1,10 +1,11 @@
-"""Which nodes static int8 may quantise: accuracy, agreement with fp32 and batch independence of three variants on a
+"""Which nodes static int8 may quantise: accuracy, agreement with fp32 and batch independence of five variants on a
 trained run (the evidence behind prep.ffn_output_matmuls).
 
   python train/python/static_variants.py --work models/.work/train/<name>-<hash>   # after npm run train
 
 Variants: every MatMul (+ Gather); every MatMul but the feed-forward outputs (the default); only MatMuls with a
-constant weight (attention-score MatMuls left in float). Calibration as the trainer's: MinMax on padded batches.
+constant weight (attention-score MatMuls left in float); every MatMul with the feed-forward outputs' inputs smoothed
+first (SmoothQuant, alpha 0.5 and 0.75). Calibration as the trainer's: MinMax on padded batches.
 """
 import argparse
 import tempfile
@@ -18,6 +19,38 @@ from data import encode_rows, load_rows, load_schema
 from export import Runner, calibration_feeds, export_onnx, output_names, score
 from model import Graph, MultiHead
 from prep import ffn_output_matmuls, quantize_static
+
+
+def smooth_matmul_inputs(fp32: Path, out: Path, feeds: list[dict], nodes: list[str], alpha: float = 0.5):
+    """SmoothQuant (Xiao et al. 2023) for the given MatMuls: their input channel j is divided by s_j and weight row j
+    multiplied by it (the product is unchanged in float), s_j = max|X_j|^alpha / max|W_j|^(1 - alpha) over the
+    calibration feeds, so the few outlier channels of GELU outputs no longer set one fixed int8 range for all. The
+    division is a Mul node in float (a previous op to fold it into would have to be linear; GELU is not)."""
+    import onnx
+    import onnxruntime as ort
+    from onnx import helper, numpy_helper
+    model = onnx.load(str(fp32))
+    g = model.graph
+    inits = {i.name: i for i in g.initializer}
+    targets = [n for n in g.node if n.name in nodes and n.op_type == "MatMul" and n.input[1] in inits]
+    probe = onnx.load(str(fp32))
+    probe.graph.output.extend(helper.make_tensor_value_info(n.input[0], onnx.TensorProto.FLOAT, None) for n in targets)
+    sess = ort.InferenceSession(probe.SerializeToString(), providers=["CPUExecutionProvider"])
+    names = [n.input[0] for n in targets]
+    amax = {x: None for x in names}
+    for feed in feeds:
+        for x, v in zip(names, sess.run(names, feed)):
+            m = np.abs(v).reshape(-1, v.shape[-1]).max(0)
+            amax[x] = m if amax[x] is None else np.maximum(amax[x], m)
+    for n in targets:
+        w = numpy_helper.to_array(inits[n.input[1]])
+        s = np.clip(np.maximum(amax[n.input[0]], 1e-5) ** alpha / np.maximum(np.abs(w).max(1), 1e-5) ** (1 - alpha), 1e-4, 1e4)
+        inits[n.input[1]].CopyFrom(numpy_helper.from_array((w * s[:, None]).astype(np.float32), n.input[1]))
+        g.initializer.append(numpy_helper.from_array((1.0 / s).astype(np.float32), n.name + "_smooth"))
+        g.node.insert(list(g.node).index(n), helper.make_node("Mul", [n.input[0], n.name + "_smooth"], [n.name + "_smoothed"],
+                                                               name=n.name + "_Smooth"))
+        n.input[0] = n.name + "_smoothed"
+    onnx.save(model, str(out))
 
 
 def main():
@@ -44,11 +77,16 @@ def main():
         fp32 = Runner(raw, outputs, names, 1).run(enc["ids"], tok.pad_token_id)
         argmax = lambda z: [np.argmax(r[0], -1).tolist() for r in z]
         print(f"{split}: {len(rows)} rows; fp32 score {score(heads, rows, enc, fp32)['score']:.4f}")
-        for name, exclude, extra in (("all MatMul + Gather", [], {}), ("feed-forward outputs in float", ffn, {}),
-                                     ("constant-weight MatMuls only", [], {"MatMulConstBOnly": True})):
+        feeds = calibration_feeds(train_ids, tok.pad_token_id, names, 512, 16, 42)
+        smoothed = {}
+        for alpha in (0.5, 0.75):
+            smoothed[alpha] = Path(tmp) / f"smoothed-{alpha}.onnx"
+            smooth_matmul_inputs(raw, smoothed[alpha], feeds, ffn, alpha)
+        for name, source, exclude, extra in (("all MatMul + Gather", raw, [], {}), ("feed-forward outputs in float", raw, ffn, {}),
+                                             ("constant-weight MatMuls only", raw, [], {"MatMulConstBOnly": True}),
+                                             *((f"feed-forward outputs smoothed (alpha {a})", p, [], {}) for a, p in smoothed.items())):
             q = Path(tmp) / "q.onnx"
-            feeds = calibration_feeds(train_ids, tok.pad_token_id, names, 512, 16, 42)
-            quantize_static(raw, q, feeds, exclude, extra)
+            quantize_static(source, q, feeds, exclude, extra)
             r = Runner(q, outputs, names, 1)
             batched, alone = r.run(enc["ids"], tok.pad_token_id, 64), r.run(enc["ids"], tok.pad_token_id, 1)
             agree = np.mean([a == b for a, b in zip(argmax(batched), argmax(fp32))])
