@@ -1,14 +1,17 @@
-"""Which nodes static int8 may quantise: accuracy, agreement with fp32 and batch independence of five variants on a
+"""Which nodes static int8 may quantise: accuracy, agreement with fp32 and batch independence of six variants on a
 trained run (the evidence behind prep.ffn_output_matmuls).
 
   python train/python/static_variants.py --work models/.work/train/<name>-<hash>   # after npm run train
 
-Variants: every MatMul (+ Gather); every MatMul but the feed-forward outputs (the default); only MatMuls with a
+Variants (with their time over the split, batched and one by one: compare within one run): every MatMul (+ Gather); every
+MatMul static but the feed-forward outputs, whose inputs are quantised per token at run time (the default); only MatMuls with a
 constant weight (attention-score MatMuls left in float); every MatMul with the feed-forward outputs' inputs smoothed
-first (SmoothQuant, alpha 0.5 and 0.75). Calibration as the trainer's: MinMax on padded batches.
+first (SmoothQuant, alpha 0.5 and 0.75); every MatMul but the feed-forward outputs, which compute in float on int8
+weights (prep.weight_only_int8 without prep.per_row_int8: the default before 2026-12-01 17:40). Calibration as the trainer's: MinMax on padded batches.
 """
 import argparse
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -82,17 +85,25 @@ def main():
         for alpha in (0.5, 0.75):
             smoothed[alpha] = Path(tmp) / f"smoothed-{alpha}.onnx"
             smooth_matmul_inputs(raw, smoothed[alpha], feeds, ffn, alpha)
-        for name, source, exclude, extra in (("all MatMul + Gather", raw, [], {}), ("feed-forward outputs in float", raw, ffn, {}),
-                                             ("constant-weight MatMuls only", raw, [], {"MatMulConstBOnly": True}),
-                                             *((f"feed-forward outputs smoothed (alpha {a})", p, [], {}) for a, p in smoothed.items())):
+        for name, source, exclude, extra, per_row in (
+                ("all MatMul + Gather", raw, [], {}, True),
+                ("feed-forward outputs on int8 inputs quantised per token (the default)", raw, ffn, {}, True),
+                ("feed-forward outputs in float, weights int8 (the default before 2026-12-01 17:40)", raw, ffn, {}, False),
+                ("constant-weight MatMuls only", raw, [], {"MatMulConstBOnly": True}, True),
+                *((f"feed-forward outputs smoothed (alpha {a})", p, [], {}, True) for a, p in smoothed.items())):
             q = Path(tmp) / "q.onnx"
-            quantize_static(source, q, feeds, exclude, extra)
+            quantize_static(source, q, feeds, exclude, extra, per_row)
             r = Runner(q, outputs, names, 1)
-            batched, alone = r.run(enc["ids"], tok.pad_token_id, 64), r.run(enc["ids"], tok.pad_token_id, 1)
+            start = time.perf_counter()
+            batched = r.run(enc["ids"], tok.pad_token_id, 64)
+            middle = time.perf_counter()
+            alone = r.run(enc["ids"], tok.pad_token_id, 1)
+            seconds = (middle - start, time.perf_counter() - middle)
             agree = np.mean([a == b for a, b in zip(argmax(batched), argmax(fp32))])
             diff = max(float(np.abs(x - y).max()) for b, s in zip(batched, alone) for x, y in zip(b, s))
             print(f"{name}: score {score(heads, rows, enc, batched)['score']:.4f}, argmax = fp32 {agree:.4f}, "
-                  f"batched vs alone max |diff| {diff:.1e}, {q.stat().st_size / 1e6:.1f} MB")
+                  f"batched vs alone max |diff| {diff:.1e}, {q.stat().st_size / 1e6:.1f} MB; the split in batches of 64 "
+                  f"{seconds[0]:.2f} s, one by one {seconds[1]:.2f} s")
 
 
 if __name__ == "__main__":
