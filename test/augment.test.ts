@@ -2,10 +2,10 @@
 // teacher labelling the variants (--targets-texts, not retrained), a student distilling on them (--augmented).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readDataset } from '../datasets/index.js';
 import { augmentText, defaultEmbeddingsFile, loadEmbeddings, Neighbours, replacementsOf } from '../train/augment.js';
 import { main as augment, parseAugmentArgs } from '../train/augment-cli.js';
@@ -15,6 +15,7 @@ import { checkPythonEnv, findPython } from '../train/python-env.js';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'augment-test-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true })); // ~50 MB of runs per suite
 const file = (name: string, text: string) => {
   const f = path.join(tmp, name);
   writeFileSync(f, text);

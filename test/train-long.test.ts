@@ -4,10 +4,10 @@
 // engine's default classify/parse on the folder it wrote, window plan read from its config.json.
 // Needs Python with torch (npm run setup-python): skipped only outside CI when it is absent.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadClassifier, loadParser, type SequencePrediction } from '../lib/index.js';
 import { main } from '../train/cli.js';
 import { parseTrainArgs } from '../train/options.js';
@@ -93,6 +93,7 @@ function metrics(gold: string[], pred: string[]) {
 }
 
 describe.skipIf(skip)(`npm run train -- --long chunks (20NG-shaped)${reason}`, { timeout: 300_000 }, () => {
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
   beforeAll(() => {
     tmp = trainerReady('train-long-');
     trainFile = path.join(tmp, 'train.jsonl.gz');

@@ -2,10 +2,10 @@
 // intent + slots), trained for a few steps on a tiny random BERT with MiniLM's real tokenizer, loaded by the engine.
 // Needs Python with torch (npm run setup-python): skipped only outside CI when it is absent.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadClassifier, loadParser } from '../lib/index.js';
 import { checkBatchIndependence } from '../train/batch-check.js';
 import { main, repoRelative } from '../train/cli.js';
@@ -38,6 +38,8 @@ describe.skipIf(skip)(`npm run train${reason}`, { timeout: 300_000 }, () => {
   beforeAll(() => {
     tmp = trainerReady('train-test-');
   });
+  // Each run leaves ~150 MB of checkpoints and exports: remove them, or /tmp fills up over many runs.
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   it('classifies from a CSV: static int8 folder the engine loads, with metrics and the batch check in the manifest', async () => {
     const out = path.join(tmp, 'intents');
