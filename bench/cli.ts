@@ -186,9 +186,10 @@ async function ablationOnly(root: string, options: CliOptions, result: BenchResu
         result.ablations.push(...jsThreadRows(target.name, medium.name, await measureJsThread(model, medium, 2000, s.intraOpThreads), run));
         continue;
       }
+      const underLoad = options.ablation === 'threads'; // the thread study's second half runs at the goal's callers
       const plan = { model, workloads, threads, latency: { timeMs: s.latencyMs, warmupMs: Math.min(s.warmupMs, s.latencyMs) },
-        throughput: { durationMs: s.durationMs, warmupMs: s.warmupMs }, callers: options.ablation === 'threads' ? GOAL_CALLERS : 1, log };
-      const rows = options.ablation === 'threads' ? await threadStudy(plan) : await hopStudy(plan, bareBench!);
+        throughput: { durationMs: s.durationMs, warmupMs: s.warmupMs }, callers: underLoad ? GOAL_CALLERS : 1, log };
+      const rows = underLoad ? await threadStudy(plan) : await hopStudy(plan, bareBench!);
       result.ablations.push(...rows.map((r) => ({ ...r, config: `${r.config} (run ${run})` })));
     }
     result.models.push({ name: target.name, file: path.relative(root, target.modelFile), status: 'measured' });

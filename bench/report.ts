@@ -73,11 +73,12 @@ function goals(result: BenchResult): GoalRow[] {
     });
   }
   for (const o of result.overhead) {
+    const overMs = o.engine.p50 - o.bare.p50;
     rows.push({
       goal: `Engine.run p50 within ${GOAL_OVERHEAD_PCT} % or ${GOAL_OVERHEAD_MS} ms of a bare C++ Run (batch 1, ${o.workload}, ${o.tokens} tokens; ` +
-        `measured: ${(o.engine.p50 - o.bare.p50).toFixed(3)} ms)`,
-      model: o.model, measured: o.overheadPct, target: `<= ${GOAL_OVERHEAD_PCT} %`,
-      met: o.overheadPct <= GOAL_OVERHEAD_PCT || o.engine.p50 - o.bare.p50 <= GOAL_OVERHEAD_MS,
+        `measured: ${overMs.toFixed(3)} ms)`,
+      model: o.model, measured: o.overheadPct, target: `<= ${GOAL_OVERHEAD_PCT} % or <= ${GOAL_OVERHEAD_MS} ms`,
+      met: o.overheadPct <= GOAL_OVERHEAD_PCT || overMs <= GOAL_OVERHEAD_MS,
     });
   }
   return rows;

@@ -36,7 +36,8 @@ def smooth_matmul_inputs(fp32: Path, out: Path, feeds: list[dict], nodes: list[s
     g = model.graph
     inits = {i.name: i for i in g.initializer}
     targets = [n for n in g.node if n.name in nodes and n.op_type == "MatMul" and n.input[1] in inits]
-    probe = onnx.load(str(fp32))
+    probe = onnx.ModelProto()
+    probe.CopyFrom(model)  # the same graph with the MatMuls' inputs as outputs, read before `model` changes
     probe.graph.output.extend(helper.make_tensor_value_info(n.input[0], onnx.TensorProto.FLOAT, None) for n in targets)
     sess = ort.InferenceSession(probe.SerializeToString(), providers=["CPUExecutionProvider"])
     names = [n.input[0] for n in targets]
