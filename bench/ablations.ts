@@ -1,8 +1,8 @@
 // Which engine choices pay, each measured by switching one thing: length bucketing, threads and spinning, waiting
 // for company (maxWaitMs). Batching and copies are read off rows measured elsewhere (see derive* below).
-import { measureLatency, measurePaired, PAIRED_BLOCK_MS, type LatencyBudget } from './latency.js';
+import { measureInterleaved, measureLatency, PAIRED_BLOCK_MS, type LatencyBudget } from './latency.js';
 import type { ModelView } from './model-view.js';
-import { measureOverhead } from './overhead.js';
+import { medianOverhead } from './overhead.js';
 import { engineFromIds, engineFromText } from './peers/engine.js';
 import { ortNodePeer } from './peers/ort-node.js';
 import type { Subject, ThreadSettings } from './peers/subject.js';
@@ -82,27 +82,21 @@ export const SPIN_US = [0, 20, 100, 500];
 /**
  * The batch-1 hop: Engine.run(ids) against a bare C++ Run on the same ids, and classify(text) against
  * onnxruntime-node, for each workerSpinUs (an idle worker polling the queue before it sleeps). Baseline: spin 0.
- * classify and onnxruntime-node alternate in short blocks (measurePaired); the bare Run is another process, so engine
- * and bare Run alternate in HOP_ROUNDS short rounds and the row keeps the median round: a load change between two
- * phases then moves one round, not the ratio.
+ * classify and onnxruntime-node alternate in short blocks (measureInterleaved); engine and bare Run in short rounds
+ * (medianOverhead).
  */
-export const HOP_ROUNDS = 3;
-
 export async function hopStudy(plan: AblationPlan, bareBench: string): Promise<AblationRow[]> {
   const medium = byName(plan.workloads, 'medium');
   const rows: AblationRow[] = [];
   for (const workerSpinUs of SPIN_US) {
     const config = `workerSpinUs ${workerSpinUs}`;
     plan.log(`  hop: ${config}`);
-    const rounds: OverheadRow[] = [];
-    for (let r = 0; r < HOP_ROUNDS; r++) rounds.push(await measureOverhead(bareBench, plan.model, medium, plan.threads, plan.latency, { workerSpinUs }));
-    const ratioOf = (x: OverheadRow) => x.engine.p50 / x.bare.p50;
-    const o = [...rounds].sort((p, q) => ratioOf(p) - ratioOf(q))[HOP_ROUNDS >> 1];
-    rows.push({ ...row('hop: Engine.run(ids) / bare Run p50', plan, config, medium.name, 1, o.engine.p50, o.engine.p99, null, 1), vsBaseline: ratioOf(o),
-      note: `median of ${HOP_ROUNDS} rounds (ratios ${rounds.map((x) => ratioOf(x).toFixed(2)).join(', ')}); bare Run p50 ${o.bare.p50.toFixed(3)} ms; overhead ${(o.engine.p50 - o.bare.p50).toFixed(3)} ms` });
+    const { row: o, ratios } = await medianOverhead(bareBench, plan.model, medium, plan.threads, plan.latency, { workerSpinUs });
+    rows.push({ ...row('hop: Engine.run(ids) / bare Run p50', plan, config, medium.name, 1, o.engine.p50, o.engine.p99, null, 1), vsBaseline: o.engine.p50 / o.bare.p50,
+      note: `median of ${ratios.length} rounds (ratios ${ratios.map((x) => x.toFixed(2)).join(', ')}); bare Run p50 ${o.bare.p50.toFixed(3)} ms; overhead ${(o.engine.p50 - o.bare.p50).toFixed(3)} ms` });
     const text = engineFromText(plan.model, { ...plan.threads, workerSpinUs });
     const peer = await ortNodePeer(plan.model, plan.threads);
-    const [lat, ort] = await measurePaired(text, peer, medium.items, plan.latency).finally(() => Promise.all([text.close(), peer.close()]));
+    const [lat, ort] = await measureInterleaved([text, peer], medium.items, plan.latency).finally(() => Promise.all([text.close(), peer.close()]));
     rows.push({ ...row('hop: onnxruntime-node p50 / classify p50', plan, config, medium.name, 1, lat.p50, lat.p99, null, 1), vsBaseline: ort.p50 / lat.p50,
       note: `alternating ${PAIRED_BLOCK_MS} ms blocks; onnxruntime-node p50 ${ort.p50.toFixed(3)} ms` });
   }

@@ -1,4 +1,4 @@
-// Latency at batch 1: one caller, one request at a time, timed by tinybench.
+// Latency at batch 1: one caller, one request at a time; one subject (tinybench) or several in alternating blocks.
 import { Bench } from 'tinybench';
 import type { Subject } from './peers/subject.js';
 import { summarize, type Percentiles } from './stats.js';
@@ -33,16 +33,17 @@ export async function measureLatency(subject: Subject, items: Item[], budget: La
 }
 
 /**
- * Two subjects timed in alternating blocks (A B, B A, ...) of about `blockMs` on the same items for the budget, so
- * load that comes and goes on the machine lands on both alike: their ratio is steadier than two phases measured
- * apart. Not call by call: a session's spinning intra-op threads outlive its call and would slow the other's next
- * call, so each block's first call is not kept.
+ * Subjects timed in alternating blocks of about `blockMs` on the same items (A B C, C B A, ...) until each has had
+ * about the budget, so load that comes and goes on the machine lands on all of them alike: their ratios are steadier
+ * than phases measured one after another (on this shared VM, phases apart once read 0.50x for a peer that alternating
+ * blocks put level). Not call by call: a session's spinning intra-op threads outlive its call and would slow the
+ * next subject's call, so each block's first call is not kept.
  */
 export const PAIRED_BLOCK_MS = 50;
 
-export async function measurePaired(a: Subject, b: Subject, items: Item[], budget: LatencyBudget, blockMs = PAIRED_BLOCK_MS): Promise<[Percentiles, Percentiles]> {
-  const samples: [number[], number[]] = [[], []];
-  const subjects = [a, b];
+export async function measureInterleaved(subjects: Subject[], items: Item[], budget: LatencyBudget, blockMs = PAIRED_BLOCK_MS): Promise<Percentiles[]> {
+  const samples: number[][] = subjects.map(() => []);
+  const order = subjects.map((_, k) => k);
   let next = 0;
   const block = async (k: number, keep: boolean) => {
     const end = performance.now() + blockMs;
@@ -53,8 +54,8 @@ export async function measurePaired(a: Subject, b: Subject, items: Item[], budge
     }
   };
   for (const [ms, keep] of [[budget.warmupMs, false], [budget.timeMs, true]] as const) {
-    const end = performance.now() + ms;
-    for (let i = 0; i < 2 || performance.now() < end; i++) for (const k of i % 2 ? [1, 0] : [0, 1]) await block(k, keep);
+    const end = performance.now() + ms * subjects.length;
+    for (let i = 0; i < 2 || performance.now() < end; i++) for (const k of i % 2 ? [...order].reverse() : order) await block(k, keep);
   }
-  return [summarize(samples[0]), summarize(samples[1])];
+  return samples.map(summarize);
 }

@@ -56,6 +56,22 @@ export async function measureOverhead(bin: string, model: ModelView, work: Workl
   };
 }
 
+/**
+ * measureOverhead in `rounds` short rounds (each a `rounds`-th of the budget), keeping the round with the median
+ * engine / bare p50 ratio: the bare Run is another process, so the two cannot alternate call by call, and a load
+ * change between two phases then moves one round, not the row. `ratios` are every round's, for the report.
+ */
+export const OVERHEAD_ROUNDS = 3;
+
+export async function medianOverhead(bin: string, model: ModelView, work: Workload, threads: ThreadSettings, budget: LatencyBudget,
+  engineOptions: EngineOptions = {}, rounds = OVERHEAD_ROUNDS): Promise<{ row: OverheadRow; ratios: number[] }> {
+  const share = { timeMs: budget.timeMs / rounds, warmupMs: budget.warmupMs / rounds };
+  const rows: OverheadRow[] = [];
+  for (let r = 0; r < rounds; r++) rows.push(await measureOverhead(bin, model, work, threads, share, engineOptions));
+  const ratioOf = (x: OverheadRow) => x.engine.p50 / x.bare.p50;
+  return { row: [...rows].sort((p, q) => ratioOf(p) - ratioOf(q))[rounds >> 1], ratios: rows.map(ratioOf) };
+}
+
 function run(bin: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(bin, args, { maxBuffer: 1 << 20, timeout: 300_000 }, (err, stdout, stderr) => {

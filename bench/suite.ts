@@ -1,10 +1,10 @@
 // Everything measured on one model: latency at batch 1, throughput under N callers, the peers, the C++ floor and
 // (for the main model) the studies of what pays.
 import { bucketingStudy, deriveBatching, deriveCopies, SUBJECT_MBS1, threadStudy, waitStudy, type AblationPlan } from './ablations.js';
-import { measureLatency } from './latency.js';
+import { measureInterleaved } from './latency.js';
 import { openModel, type ModelView } from './model-view.js';
 import type { ModelTarget } from './models.js';
-import { measureOverhead } from './overhead.js';
+import { medianOverhead } from './overhead.js';
 import { engineEmbed, isEmbedder, transformersJsEmbed } from './peers/embed.js';
 import { engineFromIds, engineFromText } from './peers/engine.js';
 import { ortNodePeer } from './peers/ort-node.js';
@@ -44,15 +44,17 @@ export async function benchModel(target: ModelTarget, sentences: string[], plan:
   log(`${target.name}: loading contestants`);
   const subjects = await openSubjects(model, threads, plan, result);
   try {
+    // Every contestant of a workload in alternating blocks: the one-caller ratios then hold on a machine whose load
+    // drifts between phases (each still gets about the latency budget).
     const latencySubjects = subjects.filter((s) => s.name !== SUBJECT_MBS1);
     for (const name of plan.latencyWorkloads) {
-      for (const subject of latencySubjects) {
-        log(`${target.name}: latency ${name} ${subject.name}`);
-        await attempt(result, `${target.name} ${subject.name} latency`, async () => {
-          const stats = await measureLatency(subject, work(name).items, latencyBudget);
-          result.latency.push({ model: target.name, workload: name, subject: subject.name, input: subject.input, tokens: meanTokens(work(name)), engineSpeedup: null, ...stats });
-        });
-      }
+      log(`${target.name}: latency ${name}, ${latencySubjects.map((s) => s.name).join(' / ')} in alternating blocks`);
+      await attempt(result, `${target.name} latency ${name}`, async () => {
+        const stats = await measureInterleaved(latencySubjects, work(name).items, latencyBudget);
+        latencySubjects.forEach((subject, k) => result.latency.push({
+          model: target.name, workload: name, subject: subject.name, input: subject.input, tokens: meanTokens(work(name)), engineSpeedup: null, ...stats[k],
+        }));
+      });
     }
     const items = work(plan.throughputWorkload).items;
     // Concurrency outermost: background load drifts, and this spreads the drift over every contestant alike.
@@ -89,7 +91,7 @@ export async function benchModel(target: ModelTarget, sentences: string[], plan:
     for (const name of plan.overheadWorkloads) {
       log(`${target.name}: engine vs bare C++ Run, ${name}`);
       await attempt(result, `${target.name} overhead ${name}`, async () => {
-        result.overhead.push(await measureOverhead(plan.bareBench!, model, work(name), threads, latencyBudget));
+        result.overhead.push((await medianOverhead(plan.bareBench!, model, work(name), threads, latencyBudget)).row);
       });
     }
   }

@@ -9,7 +9,7 @@ import { benchPanels, plot } from '../bench/charts.js';
 import { machineInfo } from '../bench/machine.js';
 import { openModel } from '../bench/model-view.js';
 import { chooseModels, gpuModels } from '../bench/models.js';
-import { measurePaired } from '../bench/latency.js';
+import { measureInterleaved } from '../bench/latency.js';
 import { findBareBench } from '../bench/overhead.js';
 import { finalize, gpuModelsNote, gpuSummary, markdown, writeJson } from '../bench/report.js';
 import type { BenchResult } from '../bench/results.js';
@@ -42,12 +42,17 @@ describe('bench pieces', () => {
     expect(summarize([3, 1, 2])).toMatchObject({ p50: 2, max: 3, mean: 2, samples: 3 });
   });
 
-  it('times two subjects in alternating blocks, A B then B A, without each block\'s first call', async () => {
+  it('times subjects in alternating blocks, A B C then C B A, without each block\'s first call', async () => {
     const order: string[] = [];
     const fake = (name: string) => ({ name, input: 'ids' as const, close: async () => {}, call: async () => { order.push(name); return 1; } });
-    const [a, b] = await measurePaired(fake('a'), fake('b'), [{ text: 'x', ids: new Int32Array([1]) }], { timeMs: 0, warmupMs: 0 }, 0);
+    const item = [{ text: 'x', ids: new Int32Array([1]) }];
+    const [a, b] = await measureInterleaved([fake('a'), fake('b')], item, { timeMs: 0, warmupMs: 0 }, 0);
     expect(order.join('')).toBe('aabbbbaa'.repeat(2)); // warm-up blocks, then measured ones: two calls each
     expect([a.samples, b.samples]).toEqual([2, 2]);
+    order.length = 0;
+    const three = await measureInterleaved([fake('a'), fake('b'), fake('c')], item, { timeMs: 0, warmupMs: 0 }, 0);
+    expect(order.join('')).toBe('aabbccccbbaa'.repeat(2));
+    expect(three.map((p) => p.samples)).toEqual([2, 2, 2]);
   });
 
   it('builds inputs of the target token lengths, from real or generated text', () => {

@@ -27,7 +27,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "train" / "python"))
 from bases import resolve  # noqa: E402
-from prep import REPO, log, repo_path, sha256, weight_only_int8, write_tokenizer  # noqa: E402
+from prep import REPO, log, per_row_int8, repo_path, sha256, weight_only_int8, write_tokenizer  # noqa: E402
 
 WORK = REPO / "models" / ".work"
 OPSET = 17
@@ -118,8 +118,9 @@ def quantize_int8(fp32: Path, int8: Path, tok, input_names, max_len, texts, batc
     """Static int8, QOperator, per-channel weights, MinMax activation scales from padded batches of `batch` texts,
     on MatMul + Gather only. Two kinds of MatMul keep float activations: attention's activation x activation
     products (no weights to quantise), and the feed-forward down-projections, whose GELU input spans a range
-    one scale cannot cover (quantising them statically took MiniLM's cosine to fp32 from 0.994 to 0.91); their
-    weights are stored as int8 with a DequantizeLinear instead (weight-only), so the file stays small."""
+    one scale cannot cover (quantising them statically took MiniLM's cosine to fp32 from 0.994 to 0.91): their
+    weights are int8 and their inputs are quantised per token at run time (prep.per_row_int8, as the trainer's
+    classifiers), which no batch-mate can change."""
     import onnx
     from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType,
                                           quantize_static)
@@ -145,10 +146,11 @@ def quantize_int8(fp32: Path, int8: Path, tok, input_names, max_len, texts, batc
                     calibrate_method=CalibrationMethod.MinMax)
     pre.unlink()
     weight_only_int8(int8, set(down))
+    per_row_int8(int8)
     for stray in int8.parent.glob("*.data"):
         stray.unlink()
-    log(f"int8 model: {int8} ({int8.stat().st_size / 1e6:.1f} MB; {len(down)} down-projections weight-only)")
-    return {"act_by_act_float": len(act_by_act), "weight_only": len(down)}
+    log(f"int8 model: {int8} ({int8.stat().st_size / 1e6:.1f} MB; {len(down)} down-projections per-token int8)")
+    return {"act_by_act_float": len(act_by_act), "per_token_inputs": len(down)}
 
 
 # ---------------------------------------------------------------- pooling, as the engine's lib/postprocess/pooling.ts
@@ -311,7 +313,8 @@ def main(argv=None):
                    "int8": "none (--no-int8)" if not quantized else "onnxruntime.quantization.quantize_static, QOperator, MatMul + Gather only, per-channel "
                            f"weights, MinMax calibrated on {len(calib)} texts ({args.calibration or 'SST-2 train + MASSIVE train'}) "
                            "in padded batches of 16; batch-independent (fixed scales). Float activations for attention's "
-                           "activation x activation MatMuls and the feed-forward down-projections (weight-only int8 there)",
+                           "activation x activation MatMuls; the feed-forward down-projections multiply int8 x int8 with their "
+                           "inputs quantised per token at run time (no scale spans two texts)",
                    "int8_nodes": quantized,
                    "onnxruntime": require("onnxruntime", "onnxruntime").__version__,
                    "sentence_transformers": st_pkg.__version__},

@@ -111,7 +111,7 @@ def adamw(model, lr, weight_decay, fused=False):
 
 
 # Flags added after checkpoints were written, with the value those runs had: such a checkpoint still resumes.
-FLAGS_ADDED_SINCE = {"pooling": "cls"}
+FLAGS_ADDED_SINCE = {"pooling": "cls", "long": "truncate", "stride": 0, "max_chunks": 64}
 
 
 def load_checkpoint(ck: Path, args: dict, fixed, model, opt, sched, hint: str):
