@@ -12,7 +12,7 @@ import { meanTokens, runPython } from './peers/python.js';
 import type { Subject, ThreadSettings } from './peers/subject.js';
 import { transformersJsPeer } from './peers/transformers-js.js';
 import type { BenchResult, Settings } from './results.js';
-import { closedLoop } from './throughput.js';
+import { alternatingLoops } from './throughput.js';
 import { buildWorkloads, type Workload } from './workloads.js';
 
 export interface SuitePlan {
@@ -57,20 +57,21 @@ export async function benchModel(target: ModelTarget, sentences: string[], plan:
       });
     }
     const items = work(plan.throughputWorkload).items;
-    // Concurrency outermost: background load drifts, and this spreads the drift over every contestant alike.
+    // Concurrency outermost, and the contestants of one concurrency in alternating rounds (alternatingLoops):
+    // background load drifts, and this spreads the drift over every contestant alike.
     for (const concurrency of settings.concurrency) {
-      for (const subject of subjects) {
-        log(`${target.name}: ${concurrency} callers ${subject.name}`);
-        await attempt(result, `${target.name} ${subject.name} at ${concurrency} callers`, async () => {
-          const t = await closedLoop(subject, items, concurrency, throughputBudget);
-          if (t.errors) result.notes.push(`${target.name} ${subject.name} at ${concurrency} callers: ${t.errors} errors, first: ${t.firstError}`);
-          result.throughput.push({
-            model: target.name, workload: plan.throughputWorkload, subject: subject.name, input: subject.input, concurrency,
-            rps: t.rps, meanBatch: t.meanBatch, errors: t.errors, engineSpeedup: null,
-            p50: t.p50, p90: t.p90, p99: t.p99, max: t.max, mean: t.mean, samples: t.samples,
-          });
+      const loops = await alternatingLoops(subjects, items, concurrency, throughputBudget,
+        (subject, round) => log(`${target.name}: ${concurrency} callers ${subject.name} (round ${round + 1})`));
+      loops.forEach((t, k) => {
+        const subject = subjects[k];
+        if (t instanceof Error) return void result.notes.push(`${target.name} ${subject.name} at ${concurrency} callers failed: ${t.message.split('\n')[0]}`);
+        if (t.errors) result.notes.push(`${target.name} ${subject.name} at ${concurrency} callers: ${t.errors} errors, first: ${t.firstError}`);
+        result.throughput.push({
+          model: target.name, workload: plan.throughputWorkload, subject: subject.name, input: subject.input, concurrency,
+          rps: t.rps, meanBatch: t.meanBatch, errors: t.errors, engineSpeedup: null,
+          p50: t.p50, p90: t.p90, p99: t.p99, max: t.max, mean: t.mean, samples: t.samples,
         });
-      }
+      });
     }
   } finally {
     for (const s of subjects) await s.close();

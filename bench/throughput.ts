@@ -20,6 +20,9 @@ export interface Throughput extends Percentiles {
   meanBatch: number | null;
   errors: number;
   firstError?: string;
+  /** Every measured request's latency, ms, and the measured phase's wall time, s (for merging rounds). */
+  latenciesMs: number[];
+  seconds: number;
 }
 
 /**
@@ -72,5 +75,50 @@ export async function closedLoop(subject: Subject, items: Item[], concurrency: n
     meanBatch: tally.batchCount ? tally.batchSum / tally.batchCount : null,
     errors: tally.errors,
     ...(tally.firstError ? { firstError: tally.firstError } : {}),
+    latenciesMs: latencies,
+    seconds: elapsedS,
+  };
+}
+
+/**
+ * closedLoop for every subject in `rounds` rounds of a `rounds`-th of the budget, in alternating order (A B C,
+ * C B A, ...), merged per subject: requests/s = all requests / all measured time, percentiles over all requests.
+ * Load that comes and goes on the machine then lands on every subject alike (phases apart, one peer's rate once
+ * moved by 20 % between two runs of the same row).
+ */
+export const THROUGHPUT_ROUNDS = 3;
+
+export async function alternatingLoops(subjects: Subject[], items: Item[], concurrency: number, budget: ThroughputBudget,
+  onRound: (subject: Subject, round: number) => void = () => {}, rounds = THROUGHPUT_ROUNDS): Promise<(Throughput | Error)[]> {
+  const share = { durationMs: budget.durationMs / rounds, warmupMs: budget.warmupMs / rounds };
+  const parts: (Throughput | Error)[][] = subjects.map(() => []);
+  const order = subjects.map((_, k) => k);
+  for (let r = 0; r < rounds; r++) {
+    for (const k of r % 2 ? [...order].reverse() : order) {
+      onRound(subjects[k], r);
+      parts[k].push(await closedLoop(subjects[k], items, concurrency, share).catch((err: Error) => err));
+    }
+  }
+  return parts.map((p) => {
+    const failed = p.find((x): x is Error => x instanceof Error);
+    return failed ?? merge(p as Throughput[]);
+  });
+}
+
+function merge(parts: Throughput[]): Throughput {
+  const latencies = parts.flatMap((t) => t.latenciesMs);
+  const seconds = parts.reduce((sum, t) => sum + t.seconds, 0);
+  const batched = parts.filter((t) => t.meanBatch !== null);
+  const firstError = parts.find((t) => t.firstError)?.firstError;
+  return {
+    concurrency: parts[0].concurrency,
+    ...summarize(latencies),
+    rps: latencies.length / seconds,
+    perCaller: parts.reduce((sum, t) => sum + t.perCaller, 0),
+    meanBatch: batched.length ? batched.reduce((sum, t) => sum + t.meanBatch! * t.latenciesMs.length, 0) / batched.reduce((sum, t) => sum + t.latenciesMs.length, 0) : null,
+    errors: parts.reduce((sum, t) => sum + t.errors, 0),
+    ...(firstError ? { firstError } : {}),
+    latenciesMs: latencies,
+    seconds,
   };
 }

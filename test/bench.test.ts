@@ -10,6 +10,7 @@ import { machineInfo } from '../bench/machine.js';
 import { openModel } from '../bench/model-view.js';
 import { chooseModels, gpuModels } from '../bench/models.js';
 import { measureInterleaved } from '../bench/latency.js';
+import { alternatingLoops } from '../bench/throughput.js';
 import { findBareBench } from '../bench/overhead.js';
 import { finalize, gpuModelsNote, gpuSummary, markdown, writeJson } from '../bench/report.js';
 import type { BenchResult } from '../bench/results.js';
@@ -53,6 +54,22 @@ describe('bench pieces', () => {
     const three = await measureInterleaved([fake('a'), fake('b'), fake('c')], item, { timeMs: 0, warmupMs: 0 }, 0);
     expect(order.join('')).toBe('aabbccccbbaa'.repeat(2));
     expect(three.map((p) => p.samples)).toEqual([2, 2, 2]);
+  });
+
+  it('runs closed loops in alternating rounds and merges each subject\'s rounds', async () => {
+    const order: string[] = [];
+    const fake = (name: string, fail = false) => ({ name, input: 'ids' as const, close: async () => {}, call: async () => {
+      order.push(name);
+      if (fail) throw new Error('boom');
+      return 4;
+    } });
+    const item = [{ text: 'x', ids: new Int32Array([1]) }];
+    const [a, b] = await alternatingLoops([fake('a'), fake('b', true)], item, 1, { durationMs: 0, warmupMs: 0 }, () => {}, 3);
+    expect(order.join('')).toBe('aabbbbaaaabb'); // per round: a warm-up call and a measured one each
+    if (a instanceof Error || b instanceof Error) throw new Error('closedLoop counts failed calls, it does not throw');
+    expect([a.samples, a.meanBatch, a.errors, a.perCaller]).toEqual([3, 4, 0, 3]);
+    expect(a.rps).toBeGreaterThan(0);
+    expect([b.errors, b.samples, b.rps]).toEqual([3, 0, 0]);
   });
 
   it('builds inputs of the target token lengths, from real or generated text', () => {
