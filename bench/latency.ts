@@ -33,29 +33,39 @@ export async function measureLatency(subject: Subject, items: Item[], budget: La
 }
 
 /**
- * Subjects timed in alternating blocks of about `blockMs` on the same items (A B C, C B A, ...) until each has had
- * about the budget, so load that comes and goes on the machine lands on all of them alike: their ratios are steadier
- * than phases measured one after another (on this shared VM, phases apart once read 0.50x for a peer that alternating
- * blocks put level). Not call by call: a session's spinning intra-op threads outlive its call and would slow the
- * next subject's call, so each block's first call is not kept.
+ * Subjects timed in alternating blocks on the same items until each has had about the budget, so load that comes and
+ * goes on the machine lands on all of them alike: their ratios are steadier than phases measured one after another
+ * (on this shared VM, phases apart once put transformers.js at 2x the engine on long texts). Each block first runs
+ * `settleMs` unkept: with allowSpinning, the previous subject's intra-op threads go on spinning after its last call
+ * and slow the next subject's calls for tens of ms (four identical onnxruntime-node sessions read p50s of 4.3 / 8.1 /
+ * 5.6 / 4.2 ms when only each block's first call was dropped, 4.1 / 4.1 / 4.0 / 3.7 ms after 50 ms unkept). The order
+ * rotates each round (A B C, B C A, C A B, ...), so no subject is always the one after the same neighbour.
  */
 export const PAIRED_BLOCK_MS = 50;
+export const PAIRED_SETTLE_MS = 50;
 
-export async function measureInterleaved(subjects: Subject[], items: Item[], budget: LatencyBudget, blockMs = PAIRED_BLOCK_MS): Promise<Percentiles[]> {
+/** Round r of n subjects: their indices rotated by r. */
+export const roundOrder = (n: number, r: number) => Array.from({ length: n }, (_, k) => (k + r) % n);
+
+export async function measureInterleaved(subjects: Subject[], items: Item[], budget: LatencyBudget, blockMs = PAIRED_BLOCK_MS,
+  settleMs = PAIRED_SETTLE_MS): Promise<Percentiles[]> {
   const samples: number[][] = subjects.map(() => []);
-  const order = subjects.map((_, k) => k);
   let next = 0;
   const block = async (k: number, keep: boolean) => {
-    const end = performance.now() + blockMs;
-    for (let i = 0; i < 2 || performance.now() < end; i++) {
+    const begin = performance.now();
+    const end = begin + settleMs + blockMs;
+    for (let i = 0; ; i++) {
       const start = performance.now();
+      if (i >= 2 && start >= end) break;
       await subjects[k].call(items[next++ % items.length]);
-      if (keep && i > 0) samples[k].push(performance.now() - start);
+      if (keep && i > 0 && start - begin >= settleMs) samples[k].push(performance.now() - start);
     }
   };
+  // Each subject gets about `ms` of kept time per phase.
+  const perMs = subjects.length * (blockMs > 0 ? (settleMs + blockMs) / blockMs : 1);
   for (const [ms, keep] of [[budget.warmupMs, false], [budget.timeMs, true]] as const) {
-    const end = performance.now() + ms * subjects.length;
-    for (let i = 0; i < 2 || performance.now() < end; i++) for (const k of i % 2 ? [...order].reverse() : order) await block(k, keep);
+    const end = performance.now() + ms * perMs;
+    for (let r = 0; r < 2 || performance.now() < end; r++) for (const k of roundOrder(subjects.length, r)) await block(k, keep);
   }
   return samples.map(summarize);
 }

@@ -1,5 +1,6 @@
 // Throughput: a closed loop of N callers, each sending its next request as soon as the last one settles.
 import type { Subject } from './peers/subject.js';
+import { roundOrder } from './latency.js';
 import { summarize, type Percentiles } from './stats.js';
 import type { Item } from './workloads.js';
 
@@ -81,8 +82,8 @@ export async function closedLoop(subject: Subject, items: Item[], concurrency: n
 }
 
 /**
- * closedLoop for every subject in `rounds` rounds of a `rounds`-th of the budget, in alternating order (A B C,
- * C B A, ...), merged per subject: requests/s = all requests / all measured time, percentiles over all requests.
+ * closedLoop for every subject in `rounds` rounds of a `rounds`-th of the budget, in rotating order (A B C,
+ * B C A, C A B; each round's warm-up outlasts the previous subject's spinning threads), merged per subject: requests/s = all requests / all measured time, percentiles over all requests.
  * Load that comes and goes on the machine then lands on every subject alike (phases apart, one peer's rate once
  * moved by 20 % between two runs of the same row).
  */
@@ -92,9 +93,8 @@ export async function alternatingLoops(subjects: Subject[], items: Item[], concu
   onRound: (subject: Subject, round: number) => void = () => {}, rounds = THROUGHPUT_ROUNDS): Promise<(Throughput | Error)[]> {
   const share = { durationMs: budget.durationMs / rounds, warmupMs: budget.warmupMs / rounds };
   const parts: (Throughput | Error)[][] = subjects.map(() => []);
-  const order = subjects.map((_, k) => k);
   for (let r = 0; r < rounds; r++) {
-    for (const k of r % 2 ? [...order].reverse() : order) {
+    for (const k of roundOrder(subjects.length, r)) {
       onRound(subjects[k], r);
       parts[k].push(await closedLoop(subjects[k], items, concurrency, share).catch((err: Error) => err));
     }

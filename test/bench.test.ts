@@ -43,17 +43,23 @@ describe('bench pieces', () => {
     expect(summarize([3, 1, 2])).toMatchObject({ p50: 2, max: 3, mean: 2, samples: 3 });
   });
 
-  it('times subjects in alternating blocks, A B C then C B A, without each block\'s first call', async () => {
+  it('times subjects in rotating blocks, A B C then B C A, without each block\'s first call', async () => {
     const order: string[] = [];
     const fake = (name: string) => ({ name, input: 'ids' as const, close: async () => {}, call: async () => { order.push(name); return 1; } });
     const item = [{ text: 'x', ids: new Int32Array([1]) }];
-    const [a, b] = await measureInterleaved([fake('a'), fake('b')], item, { timeMs: 0, warmupMs: 0 }, 0);
+    const [a, b] = await measureInterleaved([fake('a'), fake('b')], item, { timeMs: 0, warmupMs: 0 }, 0, 0);
     expect(order.join('')).toBe('aabbbbaa'.repeat(2)); // warm-up blocks, then measured ones: two calls each
     expect([a.samples, b.samples]).toEqual([2, 2]);
     order.length = 0;
-    const three = await measureInterleaved([fake('a'), fake('b'), fake('c')], item, { timeMs: 0, warmupMs: 0 }, 0);
-    expect(order.join('')).toBe('aabbccccbbaa'.repeat(2));
+    const three = await measureInterleaved([fake('a'), fake('b'), fake('c')], item, { timeMs: 0, warmupMs: 0 }, 0, 0);
+    expect(order.join('')).toBe('aabbccbbccaa'.repeat(2));
     expect(three.map((p) => p.samples)).toEqual([2, 2, 2]);
+  });
+
+  it('keeps no call that starts in a block\'s settling time', async () => {
+    const fake = (name: string) => ({ name, input: 'ids' as const, close: async () => {}, call: async () => 1 });
+    const [a] = await measureInterleaved([fake('a'), fake('b')], [{ text: 'x', ids: new Int32Array([1]) }], { timeMs: 0, warmupMs: 0 }, 0, 30);
+    expect(a.samples).toBe(0); // blocks of 30 ms settling and no kept time: every call starts inside the settling
   });
 
   it('runs closed loops in alternating rounds and merges each subject\'s rounds', async () => {
@@ -65,7 +71,7 @@ describe('bench pieces', () => {
     } });
     const item = [{ text: 'x', ids: new Int32Array([1]) }];
     const [a, b] = await alternatingLoops([fake('a'), fake('b', true)], item, 1, { durationMs: 0, warmupMs: 0 }, () => {}, 3);
-    expect(order.join('')).toBe('aabbbbaaaabb'); // per round: a warm-up call and a measured one each
+    expect(order.join('')).toBe('aabbbbaaaabb'); // per round: a warm-up call and a measured one each; rotating order
     if (a instanceof Error || b instanceof Error) throw new Error('closedLoop counts failed calls, it does not throw');
     expect([a.samples, a.meanBatch, a.errors, a.perCaller]).toEqual([3, 4, 0, 3]);
     expect(a.rps).toBeGreaterThan(0);
