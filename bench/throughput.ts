@@ -82,10 +82,10 @@ export async function closedLoop(subject: Subject, items: Item[], concurrency: n
 }
 
 /**
- * closedLoop for every subject in `rounds` rounds of a `rounds`-th of the budget, in rotating order (A B C,
- * B C A, C A B; each round's warm-up outlasts the previous subject's spinning threads), merged per subject: requests/s = all requests / all measured time, percentiles over all requests.
- * Load that comes and goes on the machine then lands on every subject alike (phases apart, one peer's rate once
- * moved by 20 % between two runs of the same row).
+ * closedLoop for every subject in `rounds` rounds of a `rounds`-th of the budget, in rotating order (A B C, B C A,
+ * C A B; each round's warm-up outlasts the previous subject's spinning threads), merged per subject: requests/s =
+ * all requests / all measured time, percentiles over all requests. Load that comes and goes on the machine then
+ * lands on every subject alike (phases apart, onnxruntime-node's int8 row read 181 and 151 req/s in two runs of a day).
  */
 export const THROUGHPUT_ROUNDS = 3;
 
