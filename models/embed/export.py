@@ -27,7 +27,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "train" / "python"))
 from bases import resolve  # noqa: E402
-from prep import REPO, log, per_row_int8, repo_path, sha256, weight_only_int8, write_tokenizer  # noqa: E402
+from prep import REPO, log, quantize_static, repo_path, sha256, write_tokenizer  # noqa: E402
 
 WORK = REPO / "models" / ".work"
 OPSET = 17
@@ -115,23 +115,14 @@ def feeds(tok, texts, input_names, max_len):
 
 
 def quantize_int8(fp32: Path, int8: Path, tok, input_names, max_len, texts, batch=16):
-    """Static int8, QOperator, per-channel weights, MinMax activation scales from padded batches of `batch` texts,
-    on MatMul + Gather only. Two kinds of MatMul keep float activations: attention's activation x activation
-    products (no weights to quantise), and the feed-forward down-projections, whose GELU input spans a range
-    one scale cannot cover (quantising them statically took MiniLM's cosine to fp32 from 0.994 to 0.91): their
-    weights are int8 and their inputs are quantised per token at run time (prep.per_row_int8, as the trainer's
-    classifiers), which no batch-mate can change."""
+    """Static int8 as the trainer's (prep.quantize_static: QOperator, per-channel weights, MinMax activation scales
+    from padded batches of `batch` texts, MatMul + Gather only), after ORT's pre-processing. Two kinds of MatMul keep
+    no fixed activation scale: attention's activation x activation products (no weights to quantise: float), and the
+    feed-forward down-projections, whose GELU input spans a range one scale cannot cover (quantising them statically
+    took MiniLM's cosine to fp32 from 0.994 to 0.91): their weights are int8 and their inputs are quantised per token
+    at run time (prep.per_row_int8), which no batch-mate can change."""
     import onnx
-    from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType,
-                                          quantize_static)
     from onnxruntime.quantization.shape_inference import quant_pre_process
-
-    class Reader(CalibrationDataReader):
-        def __init__(self):
-            self.batches = iter([feeds(tok, texts[i:i + batch], input_names, max_len) for i in range(0, len(texts), batch)])
-
-        def get_next(self):
-            return next(self.batches, None)
 
     pre = int8.with_name(int8.stem + ".pre.onnx")
     quant_pre_process(str(fp32), str(pre), skip_symbolic_shape=True)
@@ -140,13 +131,9 @@ def quantize_int8(fp32: Path, int8: Path, tok, input_names, max_len, texts, batc
     act_by_act = [n.name for n in graph.node if n.op_type == "MatMul" and not any(i in weights for i in n.input)]
     down = [n.name for n in graph.node if n.op_type == "MatMul" and n.input[1] in weights
             and weights[n.input[1]].dims[0] > weights[n.input[1]].dims[1]]
-    quantize_static(str(pre), str(int8), Reader(), quant_format=QuantFormat.QOperator,
-                    op_types_to_quantize=["MatMul", "Gather"], nodes_to_exclude=act_by_act + down,
-                    activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, per_channel=True,
-                    calibrate_method=CalibrationMethod.MinMax)
+    feeds_list = [feeds(tok, texts[i:i + batch], input_names, max_len) for i in range(0, len(texts), batch)]
+    quantize_static(pre, int8, feeds_list, act_by_act + down)
     pre.unlink()
-    weight_only_int8(int8, set(down))
-    per_row_int8(int8)
     for stray in int8.parent.glob("*.data"):
         stray.unlink()
     log(f"int8 model: {int8} ({int8.stat().st_size / 1e6:.1f} MB; {len(down)} down-projections per-token int8)")
