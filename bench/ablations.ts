@@ -1,5 +1,6 @@
 // Which engine choices pay, each measured by switching one thing: length bucketing, threads and spinning, waiting
 // for company (maxWaitMs). Batching and copies are read off rows measured elsewhere (see derive* below).
+import type { EngineOptions } from '../lib/engine.js';
 import { measureInterleaved, measureLatency, PAIRED_BLOCK_MS, type LatencyBudget } from './latency.js';
 import type { ModelView } from './model-view.js';
 import { medianOverhead } from './overhead.js';
@@ -79,22 +80,28 @@ export async function waitStudy(plan: AblationPlan, callers = 8): Promise<Ablati
 
 export const SPIN_US = [0, 20, 100, 500];
 
+/** The hop study's engine settings: each workerSpinUs, then a lone request run on the JS thread (inlineWhenIdle). */
+const HOP_CONFIGS: { config: string; options: EngineOptions }[] = [
+  ...SPIN_US.map((workerSpinUs) => ({ config: `workerSpinUs ${workerSpinUs}`, options: { workerSpinUs } })),
+  { config: 'inlineWhenIdle', options: { inlineWhenIdle: true } },
+];
+
 /**
  * The batch-1 hop: Engine.run(ids) against a bare C++ Run on the same ids, and classify(text) against
- * onnxruntime-node, for each workerSpinUs (an idle worker polling the queue before it sleeps). Baseline: spin 0.
+ * onnxruntime-node, for each workerSpinUs (an idle worker polling the queue before it sleeps) and with inlineWhenIdle
+ * (no hop at all). Baseline: spin 0.
  * classify and onnxruntime-node alternate in short blocks (measureInterleaved); engine and bare Run in short rounds
  * (medianOverhead).
  */
 export async function hopStudy(plan: AblationPlan, bareBench: string): Promise<AblationRow[]> {
   const medium = byName(plan.workloads, 'medium');
   const rows: AblationRow[] = [];
-  for (const workerSpinUs of SPIN_US) {
-    const config = `workerSpinUs ${workerSpinUs}`;
+  for (const { config, options } of HOP_CONFIGS) {
     plan.log(`  hop: ${config}`);
-    const { row: o, ratios } = await medianOverhead(bareBench, plan.model, medium, plan.threads, plan.latency, { workerSpinUs });
+    const { row: o, ratios } = await medianOverhead(bareBench, plan.model, medium, plan.threads, plan.latency, options);
     rows.push({ ...row('hop: Engine.run(ids) / bare Run p50', plan, config, medium.name, 1, o.engine.p50, o.engine.p99, null, 1), vsBaseline: o.engine.p50 / o.bare.p50,
       note: `median of ${ratios.length} rounds (ratios ${ratios.map((x) => x.toFixed(2)).join(', ')}); bare Run p50 ${o.bare.p50.toFixed(3)} ms; overhead ${(o.engine.p50 - o.bare.p50).toFixed(3)} ms` });
-    const text = engineFromText(plan.model, { ...plan.threads, workerSpinUs });
+    const text = engineFromText(plan.model, { ...plan.threads, ...options });
     const peer = await ortNodePeer(plan.model, plan.threads);
     const [lat, ort] = await measureInterleaved([text, peer], medium.items, plan.latency).finally(() => Promise.all([text.close(), peer.close()]));
     rows.push({ ...row('hop: onnxruntime-node p50 / classify p50', plan, config, medium.name, 1, lat.p50, lat.p99, null, 1), vsBaseline: ort.p50 / lat.p50,

@@ -30,7 +30,7 @@ const USAGE = `usage: npm run bench -- [options]
   --gpu-models DIR    real-size GPU models (MiniLM-L6 and BERT-base shape, fp32 and fp16) listed in DIR/models.json,
                       made by python models/scripts/make_gpu_models.py --out DIR (scripts/gpu-check.sh does it)
   --ablation hop      only the batch-1 hop study (Engine.run vs bare Run, classify vs onnxruntime-node, per
-                      workerSpinUs) on the chosen models; with --repeat N (default 3) it runs N times in a row
+                      workerSpinUs and with inlineWhenIdle) on the chosen models; with --repeat N (default 3) it runs N times in a row
   --ablation js       only the JS-thread cost per classify call (tokenize, submit, settle, post-process), --repeat N
   --ablation threads  only the thread study (intraOpThreads x allowSpinning, and 2 workers of 1 thread) at batch 1
                       and at 64 callers on the chosen models, --repeat N

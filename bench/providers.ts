@@ -122,9 +122,11 @@ export async function probeProvider(provider: GpuProvider, modelFile: string): P
 }
 
 async function openContestants(model: ModelView, provider: GpuProvider, plan: GpuPlan): Promise<{ subjects: Subject[]; notes: string[] }> {
-  // The JS thread was the ceiling on an H200 (mostly tokenizing): the same engine with tokenizing on threads.
+  // The JS thread was the ceiling on an H200 (mostly tokenizing): the same engine with tokenizing on threads. At one
+  // caller it was 0.2-0.4 ms behind onnxruntime-node: inlineWhenIdle skips the worker's two hops (~0.1-0.15 ms on CPU).
   const subjects = [engineFromText(model, { ...plan.threads, executionProvider: provider }),
-    engineFromText(model, { ...plan.threads, executionProvider: provider, tokenizerThreads: 2 }, 'engine (tokenizerThreads 2)')];
+    engineFromText(model, { ...plan.threads, executionProvider: provider, tokenizerThreads: 2 }, 'engine (tokenizerThreads 2)'),
+    engineFromText(model, { ...plan.threads, executionProvider: provider, inlineWhenIdle: true }, 'engine (inlineWhenIdle)')];
   const notes: string[] = [];
   if (plan.ortNode) {
     try {

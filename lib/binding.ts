@@ -47,6 +47,10 @@ export interface NativeEngineOptions {
 export interface NativeEngine {
   metadata(): { inputs: IoInfo[]; outputs: IoInfo[]; provider: string };
   run(id: number, ids: Int32Array, typeIds: Int32Array | null, timeoutMs: number): Promise<NativeRunOutput>;
+  /** One request run alone, synchronously, on the calling thread; throws what run() rejects with. */
+  runNow(ids: Int32Array, typeIds: Int32Array | null): NativeRunOutput;
+  /** Nothing queued, running or awaiting settling. */
+  idle(): boolean;
   cancel(id: number, error: Error): boolean;
   stats(): { queued: number; running: number; peakRunning: number; pending: number; batches: number; requests: number };
   dispose(): Promise<void>;

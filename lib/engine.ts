@@ -1,7 +1,7 @@
 // A typed handle on one native engine (session + batcher): AbortSignal and deadline handling live here.
 import { binding, type IoInfo, type NativeEngine, type NativeEngineOptions, type NativeRunOutput } from './binding.js';
 import { preloadCudaLibraries } from './cuda-libs.js';
-import { AbortError, DisposedError, invalidOption } from './errors.js';
+import { AbortError, DeadlineExceededError, DisposedError, invalidOption } from './errors.js';
 
 export type ExecutionProvider = 'cpu' | 'cuda' | 'tensorrt';
 
@@ -35,6 +35,13 @@ export interface EngineOptions {
    * wake-up. Default 0 (see bench/README.md, the hop study, for what it was measured to pay).
    */
   workerSpinUs?: number;
+  /**
+   * When a request finds the engine idle, it waits for the end of the current event-loop turn (setImmediate); if it
+   * is still alone then, it runs on the JS thread itself (as onnxruntime-node's session.run does), skipping the
+   * worker's two thread hops; requests that arrived in the same turn, or while a batch runs, go to the batcher as
+   * before. Lowers one caller's latency; blocks the event loop for that one run. Default false.
+   */
+  inlineWhenIdle?: boolean;
   /**
    * Folders holding CUDA/cuDNN/TensorRT libraries (libcudart.so.13, ...) to load before a GPU provider, besides
    * TEXTCLF_CUDA_LIB_DIRS and the nvidia-* pip wheels `npm run setup-gpu` found. Not needed on LD_LIBRARY_PATH.
@@ -89,9 +96,22 @@ export function timingOf(outputs: readonly RunOutput[]): Timing {
 
 let nextId = 1;
 
+/** A request that found the engine idle, waiting for the end of the event-loop turn (inlineWhenIdle). */
+interface Parked {
+  ids: Int32Array;
+  typeIds: Int32Array | null;
+  options: RunOptions;
+  parkedAt: number;
+  resolve: (out: RunOutput) => void;
+  reject: (error: unknown) => void;
+}
+
 export class Engine {
   private readonly native: NativeEngine;
   private disposed = false;
+  private readonly inlineWhenIdle: boolean;
+  // Requests of this event-loop turn that found the engine idle (null: none, no flush scheduled).
+  private parked: Parked[] | null = null;
   // One abort listener per signal, however many requests share it (an array call passes one signal to all).
   private readonly bySignal = new WeakMap<AbortSignal, { ids: Set<number>; onAbort: () => void }>();
   readonly inputs: IoInfo[];
@@ -101,7 +121,9 @@ export class Engine {
 
   /** Loads an ONNX file. Throws ModelLoadError, ProviderUnavailableError or InvalidOptionError. */
   constructor(modelPath: string, options: EngineOptions & { padId?: number; maxTokens?: number } = {}) {
-    const { cudaLibraryDirs, ...rest } = options;
+    const { cudaLibraryDirs, inlineWhenIdle = false, ...rest } = options;
+    if (typeof inlineWhenIdle !== 'boolean') throw invalidOption('options.inlineWhenIdle', 'a boolean', inlineWhenIdle);
+    this.inlineWhenIdle = inlineWhenIdle;
     if (cudaLibraryDirs !== undefined && !(Array.isArray(cudaLibraryDirs) && cudaLibraryDirs.every((d) => typeof d === 'string'))) {
       throw invalidOption('options.cudaLibraryDirs', 'an array of folder paths', cudaLibraryDirs);
     }
@@ -127,6 +149,11 @@ export class Engine {
     if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) {
       return Promise.reject(invalidOption('options.timeoutMs', 'a number >= 0', timeoutMs));
     }
+    if (this.inlineWhenIdle && (this.parked || this.native.idle())) return this.park(ids, typeIds, options);
+    return this.submit(ids, typeIds, signal, timeoutMs);
+  }
+
+  private submit(ids: Int32Array, typeIds: Int32Array | null, signal: AbortSignal | undefined, timeoutMs: number): Promise<RunOutput> {
     const id = nextId++;
     const promise = this.native.run(id, ids, typeIds, timeoutMs);
     if (!signal) return promise;
@@ -140,6 +167,44 @@ export class Engine {
     };
     promise.then(settled, settled);
     return promise;
+  }
+
+  private park(ids: Int32Array, typeIds: Int32Array | null, options: RunOptions): Promise<RunOutput> {
+    return new Promise((resolve, reject) => {
+      if (!this.parked) {
+        this.parked = [];
+        setImmediate(() => this.flushParked());
+      }
+      this.parked.push({ ids, typeIds, options, parkedAt: performance.now(), resolve, reject });
+    });
+  }
+
+  /** Alone and still idle: run now, on this thread. Otherwise the turn's requests go to the batcher together. */
+  private flushParked(): void {
+    const parked = this.parked!;
+    this.parked = null;
+    if (parked.length === 1 && !this.disposed && this.native.idle()) {
+      const { ids, typeIds, options, parkedAt, resolve, reject } = parked[0];
+      const { signal, timeoutMs = 0 } = options;
+      const waited = performance.now() - parkedAt;
+      if (signal?.aborted) return reject(abortError(signal));
+      if (timeoutMs > 0 && waited > timeoutMs) {
+        return reject(new DeadlineExceededError(`deadline exceeded after ${waited.toFixed(3)} ms in queue`));
+      }
+      try {
+        const out = this.native.runNow(ids, typeIds);
+        out.queueMs = waited;
+        resolve(out);
+      } catch (error) {
+        reject(error);
+      }
+      return;
+    }
+    for (const p of parked) {
+      if (this.disposed) p.reject(new DisposedError('engine was disposed before this request ran'));
+      else if (p.options.signal?.aborted) p.reject(abortError(p.options.signal));
+      else this.submit(p.ids, p.typeIds, p.options.signal, p.options.timeoutMs ?? 0).then(p.resolve, p.reject);
+    }
   }
 
   private watch(signal: AbortSignal) {

@@ -91,6 +91,7 @@ void SetErrorFactory(const Napi::CallbackInfo& info) {
 Napi::Function EngineWrap::Define(Napi::Env env) {
   return DefineClass(env, "Engine",
                      {InstanceMethod<&EngineWrap::Metadata>("metadata"), InstanceMethod<&EngineWrap::Run>("run"),
+                      InstanceMethod<&EngineWrap::RunNow>("runNow"), InstanceMethod<&EngineWrap::Idle>("idle"),
                       InstanceMethod<&EngineWrap::Cancel>("cancel"), InstanceMethod<&EngineWrap::Stats>("stats"),
                       InstanceMethod<&EngineWrap::Dispose>("dispose")});
 }
@@ -164,28 +165,40 @@ Napi::Value EngineWrap::Metadata(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// The request of run()/runNow(): arguments from `first` on are (ids: Int32Array, typeIds: Int32Array | null).
+// Throws EngineError (InvalidInput, InputTooLong).
+std::unique_ptr<Request> EngineWrap::ReadRequest(const Napi::CallbackInfo& info, size_t first) const {
+  const Napi::Value ids = info[first], type_ids = info[first + 1];
+  if (!ids.IsTypedArray() || ids.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
+      !(type_ids.IsNull() || type_ids.IsUndefined() ||
+        (type_ids.IsTypedArray() && type_ids.As<Napi::TypedArray>().TypedArrayType() == napi_int32_array)))
+    throw EngineError(ErrorCode::InvalidInput, "ids must be an Int32Array and typeIds an Int32Array or null");
+  auto request = std::make_unique<Request>();
+  request->ids = ReadIds(ids);
+  if (type_ids.IsTypedArray()) request->type_ids = ReadIds(type_ids);
+  if (request->ids.empty()) throw EngineError(ErrorCode::InvalidInput, "a request needs at least one token");
+  if (request->ids.size() > batch_config_.max_tokens)
+    throw EngineError(ErrorCode::InputTooLong, std::to_string(request->ids.size()) + " tokens exceed the limit of " +
+                                                   std::to_string(batch_config_.max_tokens));
+  if (!request->type_ids.empty() && request->type_ids.size() != request->ids.size())
+    throw EngineError(ErrorCode::InvalidInput, "typeIds must have one entry per token");
+  request->enqueued = Clock::now();
+  return request;
+}
+
 Napi::Value EngineWrap::Run(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (disposing_) return Rejected(env, ErrorCode::Disposed, "engine is disposed; no new requests are accepted");
-  if (info.Length() < 4 || !info[0].IsNumber() || !info[1].IsTypedArray() ||
-      info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array || !info[3].IsNumber() ||
-      !(info[2].IsNull() || info[2].IsUndefined() || (info[2].IsTypedArray() &&
-                                                      info[2].As<Napi::TypedArray>().TypedArrayType() == napi_int32_array)))
+  if (info.Length() < 4 || !info[0].IsNumber() || !info[3].IsNumber())
     return Rejected(env, ErrorCode::InvalidInput, "run(id, ids: Int32Array, typeIds: Int32Array | null, timeoutMs: number)");
-
-  auto request = std::make_unique<Request>();
+  std::unique_ptr<Request> request;
+  try {
+    request = ReadRequest(info, 1);
+  } catch (const EngineError& e) {
+    return Rejected(env, e.code(), e.what());
+  }
   request->id = static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value());
-  request->ids = ReadIds(info[1]);
-  if (info[2].IsTypedArray()) request->type_ids = ReadIds(info[2]);
-  if (request->ids.empty()) return Rejected(env, ErrorCode::InvalidInput, "a request needs at least one token");
-  if (request->ids.size() > batch_config_.max_tokens)
-    return Rejected(env, ErrorCode::InputTooLong,
-                    std::to_string(request->ids.size()) + " tokens exceed the limit of " +
-                        std::to_string(batch_config_.max_tokens));
-  if (!request->type_ids.empty() && request->type_ids.size() != request->ids.size())
-    return Rejected(env, ErrorCode::InvalidInput, "typeIds must have one entry per token");
   if (pending_.count(request->id)) return Rejected(env, ErrorCode::InvalidInput, "request id is already in use");
-  request->enqueued = Clock::now();
   const double timeout_ms = info[3].As<Napi::Number>().DoubleValue();
   if (timeout_ms > 0)
     request->deadline = request->enqueued + std::chrono::microseconds(static_cast<int64_t>(timeout_ms * 1000));
@@ -198,6 +211,28 @@ Napi::Value EngineWrap::Run(const Napi::CallbackInfo& info) {
   Hold(env);
   pending_.emplace(id, deferred);
   return deferred.Promise();
+}
+
+Napi::Value EngineWrap::RunNow(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    if (disposing_) throw EngineError(ErrorCode::Disposed, "engine is disposed; no new requests are accepted");
+    if (info.Length() < 2) throw EngineError(ErrorCode::InvalidInput, "runNow(ids: Int32Array, typeIds: Int32Array | null)");
+    std::unique_ptr<Request> request = ReadRequest(info, 0);
+    Result result;
+    result.outputs = std::move(session_->Run({request.get()})[0]);
+    result.infer_ms = MillisBetween(request->enqueued, Clock::now());
+    result.batch_size = 1;
+    return RunOutput(env, result);
+  } catch (const EngineError& e) {
+    throw Napi::Error(env, MakeError(env, e.code(), e.what()));
+  } catch (const std::exception& e) {
+    throw Napi::Error(env, MakeError(env, ErrorCode::Inference, e.what()));
+  }
+}
+
+Napi::Value EngineWrap::Idle(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), pending_.empty() && !disposing_);
 }
 
 Napi::Value EngineWrap::Cancel(const Napi::CallbackInfo& info) {
@@ -257,6 +292,10 @@ void EngineWrap::Settle(Napi::Env env, Result& result) {
     deferred.Reject(MakeError(env, result.code, result.message));
     return;
   }
+  deferred.Resolve(RunOutput(env, result));
+}
+
+Napi::Object EngineWrap::RunOutput(Napi::Env env, Result& result) {
   Napi::Object outputs = Napi::Object::New(env);
   for (OutputSlice& slice : result.outputs) {
     Napi::Object tensor = Napi::Object::New(env);
@@ -269,7 +308,7 @@ void EngineWrap::Settle(Napi::Env env, Result& result) {
   out.Set("queueMs", result.queue_ms);
   out.Set("inferMs", result.infer_ms);
   out.Set("batchSize", result.batch_size);
-  deferred.Resolve(out);
+  return out;
 }
 
 void EngineWrap::FinishDispose(Napi::Env env) {

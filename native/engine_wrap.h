@@ -37,6 +37,11 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
   // Rejects with InvalidInputError, InputTooLongError, OverloadedError, DeadlineExceededError, InferenceError,
   // DisposedError.
   Napi::Value Run(const Napi::CallbackInfo& info);
+  // runNow(ids: Int32Array, typeIds: Int32Array | null) -> RunOutput  [sync]: runs one request alone on the calling
+  // (JS) thread, skipping the worker's two thread hops. Throws the errors run() rejects with (not Overloaded).
+  Napi::Value RunNow(const Napi::CallbackInfo& info);
+  // idle() -> boolean  [sync]: nothing queued, running or awaiting settling, and not disposing.
+  Napi::Value Idle(const Napi::CallbackInfo& info);
   // cancel(id: number, error: Error) -> boolean  [sync]: rejects the request's promise with `error` now; true when it
   // was still queued (it will never run), false when it was running (its result is dropped) or already settled.
   Napi::Value Cancel(const Napi::CallbackInfo& info);
@@ -46,7 +51,10 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
   // joins the worker and frees the session.
   Napi::Value Dispose(const Napi::CallbackInfo& info);
 
+  std::unique_ptr<Request> ReadRequest(const Napi::CallbackInfo& info, size_t first) const;
   void Settle(Napi::Env env, Result& result);
+  // { outputs: { [name]: { dims, data } }, queueMs, inferMs, batchSize }
+  static Napi::Object RunOutput(Napi::Env env, Result& result);
   // While any promise is pending, the JS object and the thread-safe function are held, so neither the GC nor an
   // idle event loop can end the engine under a caller. Hold/Release are idempotent transitions.
   void Hold(Napi::Env env);

@@ -62,6 +62,46 @@ describe('workerSpinUs', () => {
   });
 });
 
+describe('inlineWhenIdle', () => {
+  it('a lone request runs on the JS thread with the batched answer; requests of one turn still batch together', async () => {
+    const batched = new Engine(model, { maxBatchSize: 1 });
+    const inline = new Engine(model, { inlineWhenIdle: true, maxBatchSize: 64 });
+    try {
+      for (const n of [3, 9, 17]) {
+        const a = await batched.run(ids(n), null);
+        const b = await inline.run(ids(n), null);
+        expect(b.batchSize).toBe(1);
+        expect(maxAbsDiff(a.outputs.logits.data, b.outputs.logits.data)).toBe(0);
+      }
+      expect(inline.stats().requests).toBe(0); // none of them went through the batcher
+      const together = await Promise.all([5, 6, 7, 8].map((n) => inline.run(ids(n), null)));
+      expect(Math.max(...together.map((o) => o.batchSize))).toBeGreaterThan(1);
+      expect(inline.stats().requests).toBe(4);
+    } finally {
+      await Promise.all([batched.dispose(), inline.dispose()]);
+    }
+  });
+
+  it('typed errors, abort, deadline and dispose before the turn ends', async () => {
+    expect(() => new Engine(model, { inlineWhenIdle: 'yes' as never })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION' }));
+    const engine = new Engine(model, { inlineWhenIdle: true, maxTokens: 64 });
+    await expect(engine.run(new Int32Array(0), null)).rejects.toMatchObject({ code: 'ERR_INVALID_INPUT' });
+    await expect(engine.run(ids(65), null)).rejects.toMatchObject({ code: 'ERR_INPUT_TOO_LONG' });
+    const controller = new AbortController();
+    const aborted = engine.run(ids(5), null, { signal: controller.signal });
+    controller.abort();
+    await expect(aborted).rejects.toMatchObject({ code: 'ERR_ABORTED' });
+    const late = engine.run(ids(5), null, { timeoutMs: 1 });
+    const until = performance.now() + 5;
+    while (performance.now() < until); // the turn outlasts the deadline
+    await expect(late).rejects.toMatchObject({ code: 'ERR_DEADLINE_EXCEEDED' });
+    expect((await engine.run(ids(5), null)).batchSize).toBe(1); // still serving
+    const orphan = expect(engine.run(ids(5), null)).rejects.toMatchObject({ code: 'ERR_DISPOSED' });
+    await engine.dispose();
+    await orphan;
+  });
+});
+
 describe('backpressure, abort, deadline', () => {
   it('rejects with OverloadedError when the queue is full, then keeps serving', async () => {
     // maxWaitMs holds the first batch open, so the queue fills deterministically.
