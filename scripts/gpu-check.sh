@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One run, the whole GPU story, in about 5 minutes on a GPU machine (5-6 the first time, when the models are made):
-#   real-size models -> setup-gpu -> doctor (--require cuda) -> CUDA tests (CPU parity, 5,000-call burst, dispose in
+#   real-size models -> setup-gpu -> doctor (--require cuda) -> CUDA tests (CPU parity, 5,000-call burst, inline runs, dispose in
 #   flight) -> npm run bench -- --gpu-only --gpu-models DIR
 # Every step's output goes to one results folder; a PASS/FAIL/SKIP summary is printed at the end and saved.
 # The models step makes random-weight MiniLM-L6 and BERT-base shape classifiers, fp32 and fp16

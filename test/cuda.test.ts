@@ -1,4 +1,4 @@
-// The engine on CUDA: CPU parity, a 5,000-call burst, dispose with calls in flight. Skipped (with the reason in the
+// The engine on CUDA: CPU parity, a 5,000-call burst, inline runs, dispose with calls in flight. Skipped (with the reason in the
 // suite name) where the CUDA provider does not load; scripts/gpu-check.sh runs it on a GPU machine and counts skips
 // as a failure there. TEXTCLF_REQUIRE_CUDA=1 turns the skip into a failing test.
 import { describe, expect, it } from 'vitest';
@@ -53,6 +53,20 @@ describe.skipIf(why !== null)(`CUDA${why ? ` (skipped: ${why})` : ''}`, () => {
       expect(Math.max(...burst.map((r) => r.timing.batchSize))).toBeGreaterThan(1);
     } finally {
       await clf.dispose();
+    }
+  });
+
+  it('inlineWhenIdle on CUDA: a lone call runs on the JS thread with the batched answer', async () => {
+    const inline = await loadClassifier(fixture('tiny-bert'), { executionProvider: 'cuda', inlineWhenIdle: true });
+    const queued = await loadClassifier(fixture('tiny-bert'), { executionProvider: 'cuda' });
+    try {
+      for (const t of texts.slice(0, 32)) {
+        const [a, b] = [await inline.classify(t), await queued.classify(t)];
+        expect(maxDiff(scores(a), scores(b))).toBeLessThan(1e-5);
+      }
+      expect(inline.engine.stats().requests).toBe(0); // every one ran inline, none through the batcher
+    } finally {
+      await Promise.all([inline.dispose(), queued.dispose()]);
     }
   });
 
