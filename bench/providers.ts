@@ -121,12 +121,15 @@ export async function probeProvider(provider: GpuProvider, modelFile: string): P
   }
 }
 
+/** The GPU rows' engine with inlineWhenIdle (report.ts gives it its own one-caller goal row). */
+export const SUBJECT_INLINE = 'engine (inlineWhenIdle)';
+
 async function openContestants(model: ModelView, provider: GpuProvider, plan: GpuPlan): Promise<{ subjects: Subject[]; notes: string[] }> {
   // The JS thread was the ceiling on an H200 (mostly tokenizing): the same engine with tokenizing on threads. At one
   // caller it was 0.2-0.4 ms behind onnxruntime-node: inlineWhenIdle skips the worker's two hops (~0.1-0.15 ms on CPU).
   const subjects = [engineFromText(model, { ...plan.threads, executionProvider: provider }),
     engineFromText(model, { ...plan.threads, executionProvider: provider, tokenizerThreads: 2 }, 'engine (tokenizerThreads 2)'),
-    engineFromText(model, { ...plan.threads, executionProvider: provider, inlineWhenIdle: true }, 'engine (inlineWhenIdle)')];
+    engineFromText(model, { ...plan.threads, executionProvider: provider, inlineWhenIdle: true }, SUBJECT_INLINE)];
   const notes: string[] = [];
   if (plan.ortNode) {
     try {

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SUBJECT_MBS1 } from './ablations.js';
 import type { ModelChoice } from './models.js';
+import { SUBJECT_INLINE } from './providers.js';
 import type { BenchResult, GoalRow, LatencyRow, ProviderRow, TargetRow, ThroughputRow } from './results.js';
 import { ratio } from './stats.js';
 
@@ -64,7 +65,7 @@ function goals(result: BenchResult): GoalRow[] {
       model: r.model, measured: r.shareOfBare!, target: `>= ${GPU_GOAL_SHARE}x`, met: r.shareOfBare! >= GPU_GOAL_SHARE,
     });
   }
-  const oneCaller = (p: ProviderRow) => (p.subject === 'engine' || p.subject === 'engine (inlineWhenIdle)') && p.callers === 1 && p.status === 'measured';
+  const oneCaller = (p: ProviderRow) => (p.subject === 'engine' || p.subject === SUBJECT_INLINE) && p.callers === 1 && p.status === 'measured';
   for (const r of result.providers.filter(oneCaller)) {
     const peer = result.providers.find((p) => p.model === r.model && p.provider === r.provider && p.subject === 'onnxruntime-node' && p.callers === 1);
     if (!peer?.p50 || !r.p50) continue;
