@@ -92,6 +92,28 @@ function metrics(gold: string[], pred: string[]) {
   return { accuracy: round(gold.filter((g, i) => g === pred[i]).length / gold.length), macroF1: round(f1.reduce((a, b) => a + b, 0) / f1.length) };
 }
 
+/** The engine's default parse of the test posts (the folder's window plan) equals the trainer's document logits, and
+ * the manifest's test metrics (static int8 = model.onnx, Python) are the engine's. */
+async function expectEngineIsTrainer(out: string, config: { heads: { name: string; id2label: Record<string, string> }[] }, m: { metrics: { static: { test: object } } }) {
+  const texts = testTexts();
+  const heads: PyHead[] = config.heads.map((h: { name: string; id2label: Record<string, string> }) => ({ name: h.name, kind: 'sequence', problem_type: 'single_label_classification', labels: Object.values(h.id2label) }));
+  const python = trainerLogits(out, heads, texts);
+  const nlu = await loadParser<{ group: 'sequence'; category: 'sequence' }>(out);
+  try {
+    const answers = await Promise.all(texts.map((t) => nlu.parse(t))); // no options: the folder's chunks
+    expect(Math.max(...answers.map((a) => a.meta.chunks))).toBeGreaterThan(3);
+    answers.forEach((a, i) => {
+      heads.forEach((h, k) => expect(logitDiff(a[h.name as 'group'], h.labels, python[i][k], nlu.heads[k].temperature)).toBeLessThan(1e-6));
+    });
+    const gold = split('test', 1).map((r) => r.label);
+    const group = metrics(gold, answers.map((a) => a.group.label!));
+    const category = metrics(gold.map(categoryOf), answers.map((a) => a.category.label!));
+    expect(m.metrics.static.test).toMatchObject({ group_accuracy: group.accuracy, group_macro_f1: group.macroF1, category_accuracy: category.accuracy, category_macro_f1: category.macroF1 });
+  } finally {
+    await nlu.dispose();
+  }
+}
+
 describe.skipIf(skip)(`npm run train -- --long chunks (20NG-shaped)${reason}`, { timeout: 300_000 }, () => {
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
   beforeAll(() => {
@@ -114,24 +136,48 @@ describe.skipIf(skip)(`npm run train -- --long chunks (20NG-shaped)${reason}`, {
     expect(m.long.windows_per_document.test).toBeGreaterThan(2); // scored on all their windows
     expect(m.batch_independence.passed).toBe(true);
 
-    const texts = testTexts();
-    const heads: PyHead[] = config.heads.map((h: { name: string; id2label: Record<string, string> }) => ({ name: h.name, kind: 'sequence', problem_type: 'single_label_classification', labels: Object.values(h.id2label) }));
-    const python = trainerLogits(out, heads, texts);
-    const nlu = await loadParser<{ group: 'sequence'; category: 'sequence' }>(out);
-    try {
-      const answers = await Promise.all(texts.map((t) => nlu.parse(t))); // no options: the folder's chunks
-      expect(Math.max(...answers.map((a) => a.meta.chunks))).toBeGreaterThan(3);
-      answers.forEach((a, i) => {
-        heads.forEach((h, k) => expect(logitDiff(a[h.name as 'group'], h.labels, python[i][k], nlu.heads[k].temperature)).toBeLessThan(1e-6));
-      });
-      // The manifest's test metrics (static int8 = model.onnx, Python) are the engine's.
-      const gold = split('test', 1).map((r) => r.label);
-      const group = metrics(gold, answers.map((a) => a.group.label!));
-      const category = metrics(gold.map(categoryOf), answers.map((a) => a.category.label!));
-      expect(m.metrics.static.test).toMatchObject({ group_accuracy: group.accuracy, group_macro_f1: group.macroF1, category_accuracy: category.accuracy, category_macro_f1: category.macroF1 });
-    } finally {
-      await nlu.dispose();
-    }
+    await expectEngineIsTrainer(out, config, m);
+  });
+
+  it('--lexical tfidf: a tf-idf logistic regression inside the one graph, weighted on dev; the engine still answers as the trainer scored', async () => {
+    const out = path.join(tmp, 'lexical');
+    expect(await run('20ng-consolidated', 'lexical', ['--lexical', 'tfidf'])).toBe(0);
+    const m = readJson(out, 'manifest.json');
+    // Every post ends with its group's name words: a bag of word pieces reads them better than six steps of a tiny encoder.
+    const group = m.lexical.heads.group;
+    expect(group.lexical_alone).toBeGreaterThan(group.encoder);
+    expect(group.weight).toBeGreaterThan(0);
+    expect(group.combined).toBeGreaterThanOrEqual(group.encoder);
+    expect(m.batch_independence.passed).toBe(true);
+    await expectEngineIsTrainer(out, readJson(out, 'config.json'), m);
+  });
+
+  it('the lexical features are scikit-learn\'s TfidfVectorizer(sublinear_tf=True) over word-piece ids; padding and unseen ids ignored', () => {
+    const script = `
+import sys
+sys.path.insert(0, ${JSON.stringify(path.join(root, 'train', 'python'))})
+import numpy as np, torch
+from sklearn.feature_extraction.text import TfidfVectorizer
+from lexical import Lexical, counts_matrix, tfidf
+docs = [[101, 7, 7, 7, 9, 102], [101, 9, 12, 102], [101, 12, 12, 5, 102]]
+queries = docs + [[101, 7, 55, 55, 12, 102]]  # 55: never seen in training, ignored as TfidfVectorizer ignores it
+vocab = 103
+v = TfidfVectorizer(analyzer=lambda ids: ids, sublinear_tf=True).fit(docs)
+cols = np.array(sorted(v.vocabulary_, key=v.vocabulary_.get))
+ref = v.transform(queries).toarray()
+counts = counts_matrix(docs, vocab)[:, cols]
+idf = np.log((1 + 3) / (1 + np.asarray((counts > 0).sum(0)).ravel())) + 1
+ours = tfidf(counts_matrix(queries, vocab)[:, cols], idf).toarray()
+x = torch.zeros(len(queries), 6, dtype=torch.long); mask = torch.zeros_like(x)
+for i, d in enumerate(queries): x[i, :len(d)], mask[i, :len(d)] = torch.tensor(d), 1
+graph = Lexical(vocab, cols, idf, {}).features(x, mask).numpy()
+print(float(np.abs(ours - ref).max()), float(np.abs(graph - ref).max()))
+`;
+    const r = spawnSync(python, ['-c', script], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const [sparse, graph] = r.stdout.trim().split(' ').map(Number);
+    expect(sparse).toBeLessThan(1e-9);
+    expect(graph).toBeLessThan(1e-6);
   });
 
   it('the 7-class recipe: one head from the map; loadClassifier(dir).classify(text) chunks by default, as the trainer scored', async () => {

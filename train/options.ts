@@ -12,7 +12,7 @@ export type Task = (typeof TASKS)[number];
 /** Flags handed to train/python/train.py as they are (name -> Python flag). */
 export const PYTHON_FLAGS = ['base', 'epochs', 'lr', 'batch-size', 'max-length', 'warmup', 'weight-decay', 'seed', 'threads',
   'patience', 'evals-per-epoch', 'eval-every', 'max-minutes', 'max-steps', 'ckpt-minutes', 'kd-alpha', 'kd-temp',
-  'calib-size', 'latency-n', 'teacher-targets', 'write-targets', 'long', 'stride', 'max-chunks', 'aggregate', 'pooling', 'int8'] as const;
+  'calib-size', 'latency-n', 'teacher-targets', 'write-targets', 'long', 'stride', 'max-chunks', 'aggregate', 'pooling', 'int8', 'lexical'] as const;
 const PATH_FLAGS: readonly string[] = ['data', 'dev', 'test', 'out', 'work', 'teacher-targets', 'write-targets', 'augmented', 'targets-texts'];
 export const isPathFlag = (flag: string) => PATH_FLAGS.includes(flag);
 
@@ -51,6 +51,9 @@ Model:
                          on dev; dynamic answers depend on batch-mates) | static | dynamic
   --pooling P            what sequence heads read: cls (the first token through the pooler, default) | mean (the
                          tokens' mean, as the sentence-transformers bases were trained)
+  --lexical L            none (default) | tfidf: after training, fit a tf-idf logistic regression over each window's
+                         word pieces and add its logits to the single-label sequence heads, weighted on dev; one
+                         ONNX graph still (train/python/lexical.py)
 Long documents (docs/long-documents.md; sequence heads only):
   --long chunks          train on overlapping windows of --max-length tokens (special tokens included), each
                          carrying its document's labels; dev/test documents are scored by combining their windows
@@ -180,6 +183,7 @@ export function parseTrainArgs(argv: string[], root: string): TrainOptions | 'he
   const aggregate = choice('aggregate', ['weighted', 'mean', 'max'], DEFAULT_AGGREGATION)!;
   choice('int8', ['auto', 'static', 'dynamic']);
   choice('pooling', ['cls', 'mean']);
+  choice('lexical', ['none', 'tfidf']);
   for (const k of ['stride', 'max-chunks']) {
     if (str(k) !== undefined && !(Number.isInteger(Number(str(k))) && Number(str(k)) >= 1)) throw new UsageError(`--${k} must be a positive integer, got '${str(k)}'`);
     if (str(k) !== undefined && long !== 'chunks') throw new UsageError(`--${k} applies to --long chunks`);

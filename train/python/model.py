@@ -21,6 +21,7 @@ class MultiHead(nn.Module):
         self.head_specs = list(heads)
         self.heads = nn.ModuleDict({h["name"]: nn.Linear(config.hidden_size, len(h["labels"])) for h in heads})
         self.mean_pooling = getattr(config, "textclf_pooling", "cls") == "mean"
+        self.lexical = None  # --lexical: a lexical.Lexical attached after training, its logits added to its heads'
 
     def forward(self, input_ids, attention_mask, token_type_ids=None):
         extra = {} if token_type_ids is None else {"token_type_ids": token_type_ids}
@@ -32,8 +33,12 @@ class MultiHead(nn.Module):
             pooled = getattr(o, "pooler_output", None)
             if pooled is None:
                 pooled = o.last_hidden_state[:, 0]
-        return {h["name"]: self.heads[h["name"]](self.drop(o.last_hidden_state if is_token(h) else pooled))
-                for h in self.head_specs}
+        out = {h["name"]: self.heads[h["name"]](self.drop(o.last_hidden_state if is_token(h) else pooled))
+               for h in self.head_specs}
+        if self.lexical is not None:
+            for name, z in self.lexical(input_ids, attention_mask).items():
+                out[name] = out[name] + z
+        return out
 
 
 class Graph(nn.Module):

@@ -70,6 +70,9 @@ def parse_args(argv=None):
     p.add_argument("--max-chunks", type=int, default=64, help="most windows per training document, from its start")
     p.add_argument("--eval-max-chunks", type=int, default=64, help="most windows per dev/test document (the engine's maxChunks)")
     p.add_argument("--aggregate", choices=("weighted", "mean", "max"), default="weighted", help="how a document's windows combine")
+    p.add_argument("--lexical", choices=("none", "tfidf"), default="none",
+                   help="tfidf: add a tf-idf logistic regression over each window's word pieces to the single-label "
+                        "sequence heads, weighted on dev (train/python/lexical.py); fitted after training")
     return p.parse_args(argv)
 
 
@@ -295,7 +298,8 @@ def main():
     summary = trained(run, a) or train(a, heads, tok, bdir, rows, enc, *splits["dev"], run)
     best = run / "best"
     staging.mkdir(parents=True, exist_ok=True)
-    part = export(a, best, heads, tok, splits, rows, enc, work, staging)
+    lexical, lexical_record = fit_lexical(a, heads, tok, best, rows, splits["dev"]) if a.lexical != "none" else (None, None)
+    part = export(a, best, heads, tok, splits, rows, enc, work, staging, lexical)
     meta = json.load(open(best / "meta.json"))
     targs = meta["args"]
     manifest = {
@@ -307,6 +311,7 @@ def main():
                      "tag is on its first sub-token" if any(is_token(h) for h in heads) else "the whole text, tokenised once")
                     + f"; max_length {targs['max_length']}",
         **({"long": long_section(a, long_train, long_eval, enc, splits)} if long_train else {}),
+        **({"lexical": lexical_record} if lexical_record else {}),
         "training": {"hyperparameters": {k: targs.get(k) for k in FIXED if not k.endswith("_sha256")} | {"patience": targs["patience"]},
                      "loss": "sum over heads of cross-entropy (softmax heads; token heads over first sub-tokens) or "
                              "binary cross-entropy (multi-label heads); with --teacher-targets (1-alpha)*hard + "
@@ -337,6 +342,15 @@ def main():
         log(f"teacher targets: {a.write_targets} ({Path(a.write_targets).stat().st_size / 1e6:.1f} MB, {len(texts)} texts)")
     json.dump(manifest, open(staging / "manifest.json", "w"), indent=2)
     log(f"python side done in {(time.time() - t0) / 60:.1f} min")
+
+
+def fit_lexical(a, heads, tok, best, rows, dev):
+    """--lexical: fitted after training (a finished run only re-exports), against the best checkpoint's dev logits."""
+    import lexical
+    model = MultiHead(AutoConfig.from_pretrained(best), heads)
+    model.load_state_dict(torch.load(best / "model.pt"))
+    window_logits = lambda enc: torch_logits(model, heads, enc, tok.pad_token_id)[0]
+    return lexical.fit(a, heads, tok, rows, dev, window_logits, log)
 
 
 def long_plans(a, tok, heads):

@@ -1,0 +1,143 @@
+"""--lexical tfidf: beside the encoder, a linear model over each window's word pieces, fitted after training and
+added to every single-label sequence head's logits with a weight chosen on dev. A wide-and-deep pair inside the one
+ONNX graph: the engine runs it as any other model, and a window's lexical logits depend on its own tokens only.
+
+Why: on long, header-rich posts (20 Newsgroups) bag-of-words models are strong and see what a 128-token encoder window
+misses or forgets; the two err differently. Features are scikit-learn's TfidfVectorizer(sublinear_tf=True) over the
+tokenizer's ids (1 + log count, times idf from the training windows, L2-normalised per window), so the graph computes
+them from input_ids with one ScatterElements and a few element-wise ops. The classifier is a multinomial logistic
+regression on every window of the training documents (all of them, not only the first --max-chunks the encoder
+trained on), each carrying its document's label.
+"""
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from scipy import sparse
+
+from chunks import log_softmax
+from data import collate, documents, encode_rows, is_multi, is_token
+from metrics import gold_of
+
+C_REG = 30.0  # inverse L2 strength of the logistic regression (tried once on 20NG windows; not tuned further)
+WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)  # the lexical logits' weights tried on dev, per head
+
+
+class Lexical(nn.Module):
+    """input_ids, attention_mask -> {head: logits}. Quantiser-safe by construction: the static int8 pass quantises
+    MatMul and Gather on float tensors only, and here the one Gather reads an integer table (word-piece id -> column)
+    and the product is F.linear (a Gemm), so the small tf-idf values are never squeezed into a fixed int8 range.
+    Columns are the word pieces seen in training; others are ignored, as TfidfVectorizer ignores unknown terms."""
+
+    def __init__(self, vocab, cols, idf, heads):
+        super().__init__()
+        remap = np.full(vocab, len(cols), np.int64)  # unseen ids count into one extra column, dropped
+        remap[cols] = np.arange(len(cols))
+        self.register_buffer("remap", torch.from_numpy(remap))
+        self.register_buffer("idf", torch.tensor(idf, dtype=torch.float32))
+        self.names = list(heads)
+        for n, (w, b) in heads.items():
+            self.register_buffer(f"w_{n}", torch.tensor(w, dtype=torch.float32))  # [classes, columns]
+            self.register_buffer(f"b_{n}", torch.tensor(b, dtype=torch.float32))
+
+    def features(self, input_ids, attention_mask):
+        cols = self.remap[input_ids]
+        counts = torch.zeros(input_ids.shape[0], self.idf.shape[0] + 1, dtype=torch.float32)
+        counts = counts.scatter_add(1, cols, attention_mask.to(torch.float32))[:, :-1]  # padding adds 0
+        tf = torch.where(counts > 0, 1 + torch.log(counts.clamp(min=1.0)), torch.zeros_like(counts)) * self.idf
+        return tf / tf.norm(dim=1, keepdim=True).clamp(min=1e-12)
+
+    def forward(self, input_ids, attention_mask):
+        x = self.features(input_ids, attention_mask)
+        return {n: F.linear(x, getattr(self, f"w_{n}"), getattr(self, f"b_{n}")) for n in self.names}
+
+
+def counts_matrix(ids, vocab):
+    rows = np.repeat(np.arange(len(ids)), [len(x) for x in ids])
+    return sparse.csr_matrix((np.ones(len(rows)), (rows, np.concatenate(ids))), shape=(len(ids), vocab))
+
+
+def tfidf(counts, idf):
+    x = counts.copy()
+    x.data = 1 + np.log(x.data)
+    x = x @ sparse.diags(idf)
+    norm = np.sqrt(np.asarray(x.multiply(x).sum(1)).ravel())
+    return sparse.diags(1 / np.maximum(norm, 1e-12)) @ x
+
+
+def lexical_heads(heads):
+    return [h for h in heads if not is_token(h) and not is_multi(h)]
+
+
+def fit(a, heads, tok, train_rows, dev, window_logits, say):
+    """The fitted Lexical module (weights already scaled by the dev-chosen factors; heads whose factor is 0 left
+    out) and the manifest's record. `window_logits(enc)`: the trained encoder's logits per encoded sequence."""
+    from sklearn.linear_model import LogisticRegression
+
+    fit_on = lexical_heads(heads)
+    if not fit_on:
+        raise SystemExit("--lexical needs a single-label sequence head")
+    long = {"stride": a.stride, "max_chunks": a.eval_max_chunks} if a.long == "chunks" else None
+    enc = encode_rows(tok, train_rows, heads, a.max_length, "train.jsonl (lexical)", long)
+    vocab = len(tok)
+    counts = counts_matrix(enc["ids"], vocab)
+    df = np.asarray((counts > 0).sum(0)).ravel()
+    cols = np.flatnonzero(df)
+    idf = np.log((1 + counts.shape[0]) / (1 + df[cols])) + 1  # TfidfVectorizer's smooth idf
+    x = tfidf(counts[:, cols], idf)
+    fitted = {}
+    for h in fit_on:
+        y = np.asarray(enc["y"][h["name"]])
+        lr = LogisticRegression(C=C_REG, max_iter=1000).fit(x, y)
+        w, b = np.zeros((len(h["labels"]), len(cols))), np.zeros(len(h["labels"]))
+        w[lr.classes_], b[lr.classes_] = lr.coef_, lr.intercept_  # a class absent from training keeps 0
+        if len(lr.classes_) == 2:  # binary: sklearn keeps one row, the second class's margin
+            w[lr.classes_] = np.stack([-lr.coef_[0] / 2, lr.coef_[0] / 2])
+            b[lr.classes_] = np.array([-lr.intercept_[0] / 2, lr.intercept_[0] / 2])
+        fitted[h["name"]] = (w, b)
+    say(f"lexical: tf-idf logistic regression on {len(enc['ids'])} windows of {len(train_rows)} training texts, "
+        f"{len(cols)} of {vocab} word pieces seen, heads {list(fitted)}")
+
+    dev_rows, dev_enc = dev
+    deep = window_logits(dev_enc)
+    wide = lexical_window_logits(Lexical(vocab, cols, idf, fitted), dev_enc, tok.pad_token_id)
+    chosen, table = {}, {}
+    for k, h in enumerate(heads):
+        if h not in fit_on:
+            continue
+        name, gold = h["name"], np.array([h["labels"].index(v) for v in gold_of(h, dev_rows)])
+
+        def score(encoder_weight, weight):
+            """Dev (accuracy, mean log-likelihood) of the documents with this head's logits mixed so."""
+            z = [[encoder_weight * d[j] + weight * wide[i][name] if j == k else d[j] for j in range(len(d))]
+                 for i, d in enumerate(deep)]
+            p = log_softmax(np.stack([doc[k] for doc in documents(heads, dev_enc, z, a.aggregate)[0]]))
+            return float((p.argmax(1) == gold).mean()), float(p[np.arange(len(gold)), gold].mean())
+
+        tried = {w: score(1.0, w) for w in WEIGHTS}
+        best = max(WEIGHTS, key=tried.get)  # accuracy, then log-likelihood; the first (smallest) weight on a tie
+        chosen[name] = best
+        table[name] = {"encoder": round(tried[0.0][0], 4), "lexical_alone": round(score(0.0, 1.0)[0], 4),
+                       "combined": round(tried[best][0], 4), "weight": best,
+                       "tried": {str(w): round(acc, 4) for w, (acc, _) in tried.items()}}
+        say(f"lexical {name}: dev accuracy encoder {table[name]['encoder']:.4f}, lexical alone "
+            f"{table[name]['lexical_alone']:.4f}, combined {table[name]['combined']:.4f} at weight {best}")
+    kept = {n: (w * chosen[n], b * chosen[n]) for n, (w, b) in fitted.items() if chosen[n] > 0}
+    record = {"features": "word-piece ids: (1 + log count) x idf, L2-normalised per window (TfidfVectorizer, "
+                          "sublinear_tf, smooth idf)",
+              "classifier": f"sklearn LogisticRegression(C={C_REG}), multinomial, lbfgs",
+              "fitted_on": f"{len(enc['ids'])} windows of {len(train_rows)} training texts",
+              "vocabulary": vocab, "columns": int(len(cols)), "weights_chosen_on": f"dev ({len(dev_rows)} texts): accuracy, then NLL",
+              "heads": table}
+    return (Lexical(vocab, cols, idf, kept) if kept else None), record
+
+
+@torch.no_grad()
+def lexical_window_logits(lex, enc, pad_id, bs=256):
+    """Per encoded sequence, {head: the lexical logits}."""
+    out = []
+    for s in range(0, len(enc["ids"]), bs):
+        x, m, _ = collate(enc["ids"], range(s, min(s + bs, len(enc["ids"]))), pad_id)
+        z = {n: v.numpy() for n, v in lex(x, m).items()}
+        out += [{n: v[i] for n, v in z.items()} for i in range(len(x))]
+    return out
