@@ -3,7 +3,8 @@ added to every single-label sequence head's logits with a weight chosen on dev. 
 ONNX graph: the engine runs it as any other model, and a window's lexical logits depend on its own tokens only.
 
 Why: on long, header-rich posts (20 Newsgroups) bag-of-words models are strong and see what a 128-token encoder window
-misses or forgets; the two err differently. Features are scikit-learn's TfidfVectorizer(sublinear_tf=True) over the
+misses or forgets; the two err differently (dev groups 89.67 -> 92.00 %; on MASSIVE's short commands too, intent
+89.52 -> 89.82 %). Features are scikit-learn's TfidfVectorizer(sublinear_tf=True) over the
 tokenizer's ids (1 + log count, times idf from the training windows, L2-normalised per window), so the graph computes
 them from input_ids with one ScatterElements and a few element-wise ops. The classifier is a multinomial logistic
 regression on every window of the training documents (all of them, not only the first --max-chunks the encoder
