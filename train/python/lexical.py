@@ -66,16 +66,12 @@ def tfidf(counts, idf):
     return sparse.diags(1 / np.maximum(norm, 1e-12)) @ x
 
 
-def lexical_heads(heads):
-    return [h for h in heads if not is_token(h) and not is_multi(h)]
-
-
 def fit(a, heads, tok, train_rows, dev, window_logits, say):
     """The fitted Lexical module (weights already scaled by the dev-chosen factors; heads whose factor is 0 left
     out) and the manifest's record. `window_logits(enc)`: the trained encoder's logits per encoded sequence."""
     from sklearn.linear_model import LogisticRegression
 
-    fit_on = lexical_heads(heads)
+    fit_on = [h for h in heads if not is_token(h) and not is_multi(h)]  # single-label sequence heads
     if not fit_on:
         raise SystemExit("--lexical needs a single-label sequence head")
     long = {"stride": a.stride, "max_chunks": a.eval_max_chunks} if a.long == "chunks" else None
@@ -91,10 +87,11 @@ def fit(a, heads, tok, train_rows, dev, window_logits, say):
         y = np.asarray(enc["y"][h["name"]])
         lr = LogisticRegression(C=C_REG, max_iter=1000).fit(x, y)
         w, b = np.zeros((len(h["labels"]), len(cols))), np.zeros(len(h["labels"]))
-        w[lr.classes_], b[lr.classes_] = lr.coef_, lr.intercept_  # a class absent from training keeps 0
-        if len(lr.classes_) == 2:  # binary: sklearn keeps one row, the second class's margin
-            w[lr.classes_] = np.stack([-lr.coef_[0] / 2, lr.coef_[0] / 2])
-            b[lr.classes_] = np.array([-lr.intercept_[0] / 2, lr.intercept_[0] / 2])
+        # Binary: sklearn keeps one row, the second class's margin, split evenly between the two logits.
+        two = len(lr.classes_) == 2
+        coef = np.stack([-lr.coef_[0], lr.coef_[0]]) / 2 if two else lr.coef_
+        bias = np.array([-1.0, 1.0]) * lr.intercept_[0] / 2 if two else lr.intercept_
+        w[lr.classes_], b[lr.classes_] = coef, bias  # a class absent from training keeps 0
         fitted[h["name"]] = (w, b)
     say(f"lexical: tf-idf logistic regression on {len(enc['ids'])} windows of {len(train_rows)} training texts, "
         f"{len(cols)} of {vocab} word pieces seen, heads {list(fitted)}")
@@ -104,7 +101,7 @@ def fit(a, heads, tok, train_rows, dev, window_logits, say):
     wide = lexical_window_logits(Lexical(vocab, cols, idf, fitted), dev_enc, tok.pad_token_id)
     chosen, table = {}, {}
     for k, h in enumerate(heads):
-        if h not in fit_on:
+        if h["name"] not in fitted:
             continue
         name, gold = h["name"], np.array([h["labels"].index(v) for v in gold_of(h, dev_rows)])
 
