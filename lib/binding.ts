@@ -51,6 +51,9 @@ export interface NativeEngine {
   runNow(ids: Int32Array, typeIds: Int32Array | null): NativeRunOutput;
   /** Nothing queued, running or awaiting settling. */
   idle(): boolean;
+  /** Between these, queued requests wait, so they start in the same round (the batcher's workers do not race JS). */
+  pauseRounds(): void;
+  resumeRounds(): void;
   cancel(id: number, error: Error): boolean;
   stats(): { queued: number; running: number; peakRunning: number; pending: number; batches: number; requests: number };
   dispose(): Promise<void>;

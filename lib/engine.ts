@@ -200,10 +200,16 @@ export class Engine {
       }
       return;
     }
-    for (const p of parked) {
-      if (this.disposed) p.reject(new DisposedError('engine was disposed before this request ran'));
-      else if (p.options.signal?.aborted) p.reject(abortError(p.options.signal));
-      else this.submit(p.ids, p.typeIds, p.options.signal, p.options.timeoutMs ?? 0).then(p.resolve, p.reject);
+    // Paused, or an idle worker may take the first request before the next is queued and run each alone.
+    this.native.pauseRounds();
+    try {
+      for (const p of parked) {
+        if (this.disposed) p.reject(new DisposedError('engine was disposed before this request ran'));
+        else if (p.options.signal?.aborted) p.reject(abortError(p.options.signal));
+        else this.submit(p.ids, p.typeIds, p.options.signal, p.options.timeoutMs ?? 0).then(p.resolve, p.reject);
+      }
+    } finally {
+      this.native.resumeRounds();
     }
   }
 

@@ -50,6 +50,19 @@ std::vector<uint64_t> Batcher::Close() {
   return dropped;
 }
 
+void Batcher::Pause() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  paused_ = true;
+}
+
+void Batcher::Resume() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    paused_ = false;
+  }
+  wake_.notify_all();
+}
+
 void Batcher::Join() {
   for (std::thread& worker : workers_) {
     if (worker.joinable() && worker.get_id() != std::this_thread::get_id()) worker.join();
@@ -78,7 +91,7 @@ void Batcher::Loop() {
     if (config_.spin_us > 0) SpinForWork();
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [this] { return closing_ || !queue_.empty(); });
+      wake_.wait(lock, [this] { return closing_ || (!paused_ && !queue_.empty()); });
       if (closing_ && queue_.empty()) break;
       round = TakeRound(lock);
       stats_.running += round.size();

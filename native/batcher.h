@@ -43,6 +43,10 @@ class Batcher {
   bool Cancel(uint64_t id);
   // Stops accepting work and returns the ids of queued requests dropped; the batch in flight still finishes.
   std::vector<uint64_t> Close();
+  // While paused, no worker starts a round, so requests submitted meanwhile are taken together (up to
+  // maxBatchSize) once Resume() is called, however fast a worker would otherwise wake.
+  void Pause();
+  void Resume();
   void Join();
   BatcherStats Stats();
 
@@ -64,6 +68,7 @@ class Batcher {
   std::atomic<size_t> queued_{0};  // queue_.size(), readable without the mutex (for SpinForWork)
   std::atomic<bool> stop_spinning_{false};
   bool closing_ = false;
+  bool paused_ = false;
   BatcherStats stats_;
   std::vector<std::thread> workers_;
   size_t live_workers_ = 0;  // the last worker to leave reports closed_

@@ -92,6 +92,8 @@ Napi::Function EngineWrap::Define(Napi::Env env) {
   return DefineClass(env, "Engine",
                      {InstanceMethod<&EngineWrap::Metadata>("metadata"), InstanceMethod<&EngineWrap::Run>("run"),
                       InstanceMethod<&EngineWrap::RunNow>("runNow"), InstanceMethod<&EngineWrap::Idle>("idle"),
+                      InstanceMethod<&EngineWrap::PauseRounds>("pauseRounds"),
+                      InstanceMethod<&EngineWrap::ResumeRounds>("resumeRounds"),
                       InstanceMethod<&EngineWrap::Cancel>("cancel"), InstanceMethod<&EngineWrap::Stats>("stats"),
                       InstanceMethod<&EngineWrap::Dispose>("dispose")});
 }
@@ -233,6 +235,16 @@ Napi::Value EngineWrap::RunNow(const Napi::CallbackInfo& info) {
 
 Napi::Value EngineWrap::Idle(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), pending_.empty() && !disposing_);
+}
+
+Napi::Value EngineWrap::PauseRounds(const Napi::CallbackInfo& info) {
+  if (batcher_) batcher_->Pause();
+  return info.Env().Undefined();
+}
+
+Napi::Value EngineWrap::ResumeRounds(const Napi::CallbackInfo& info) {
+  if (batcher_) batcher_->Resume();
+  return info.Env().Undefined();
 }
 
 Napi::Value EngineWrap::Cancel(const Napi::CallbackInfo& info) {

@@ -42,6 +42,10 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
   Napi::Value RunNow(const Napi::CallbackInfo& info);
   // idle() -> boolean  [sync]: nothing queued, running or awaiting settling, and not disposing.
   Napi::Value Idle(const Napi::CallbackInfo& info);
+  // pauseRounds() / resumeRounds()  [sync]: run() calls between them are queued but no round starts until
+  // resumeRounds(), so they batch together (see Batcher::Pause).
+  Napi::Value PauseRounds(const Napi::CallbackInfo& info);
+  Napi::Value ResumeRounds(const Napi::CallbackInfo& info);
   // cancel(id: number, error: Error) -> boolean  [sync]: rejects the request's promise with `error` now; true when it
   // was still queued (it will never run), false when it was running (its result is dropped) or already settled.
   Napi::Value Cancel(const Napi::CallbackInfo& info);
