@@ -139,10 +139,16 @@ describe.skipIf(skip)(`npm run train -- --long chunks (20NG-shaped)${reason}`, {
     await expectEngineIsTrainer(out, config, m);
   });
 
-  it('--lexical tfidf: a tf-idf logistic regression inside the one graph, weighted on dev; the engine still answers as the trainer scored', async () => {
+  it('--lexical tfidf --nested-heads marginal: both fitted on dev inside the one graph; the engine still answers as the trainer scored', async () => {
     const out = path.join(tmp, 'lexical');
-    expect(await run('20ng-consolidated', 'lexical', ['--lexical', 'tfidf'])).toBe(0);
+    expect(await run('20ng-consolidated', 'lexical', ['--lexical', 'tfidf', '--nested-heads', 'marginal'])).toBe(0);
     const m = readJson(out, 'manifest.json');
+    // The category head is found to group the group head's labels (the recipe's map), and every mix was scored.
+    const category = m.nested_heads.heads.category;
+    expect(category.fine).toBe('group');
+    expect(Object.keys(category.tried)).toHaveLength(11);
+    expect(category.chosen).toBeGreaterThanOrEqual(category.head_alone);
+    expect(Object.keys(m.nested_heads.heads)).toEqual(['category']); // not group <- category: 7 labels cannot group 20
     // Every post ends with its group's name words: a bag of word pieces reads them better than six steps of a tiny encoder.
     const group = m.lexical.heads.group;
     expect(group.lexical_alone).toBeGreaterThan(group.encoder);
@@ -178,6 +184,41 @@ print(float(np.abs(ours - ref).max()), float(np.abs(graph - ref).max()))
     const [sparse, graph] = r.stdout.trim().split(' ').map(Number);
     expect(sparse).toBeLessThan(1e-9);
     expect(graph).toBeLessThan(1e-6);
+  });
+
+  it('--nested-heads: the coarse logits are the mix of the head and the fine head\'s marginal, in torch and in the exported graph; only functional label maps pair heads', () => {
+    const script = `
+import sys, io
+sys.path.insert(0, ${JSON.stringify(path.join(root, 'train', 'python'))})
+import numpy as np, torch, onnxruntime as ort
+from nested import Nested, nested_pairs
+heads = [{"name": "group", "kind": "sequence", "labels": ["a.x", "a.y", "b.x", "c.z"]},
+         {"name": "category", "kind": "sequence", "labels": ["a", "b", "c"]}]
+rows = [{"heads": {"group": g, "category": g[0]}} for g in ["a.x", "a.y", "b.x", "c.z", "a.x"]]
+pairs = nested_pairs(heads, rows)
+found = [(f["name"], c["name"], m.tolist()) for f, c, m in pairs]
+broken = nested_pairs(heads, rows + [{"heads": {"group": "a.x", "category": "b"}}])  # a.x in two classes: no pair
+fine, coarse = np.random.default_rng(0).normal(size=(5, 4)), np.random.default_rng(1).normal(size=(5, 3))
+p = np.exp(fine) / np.exp(fine).sum(1, keepdims=True)
+ref = 0.7 * coarse + 0.3 * np.log(p @ pairs[0][2].T)
+module = Nested([("group", "category", pairs[0][2], 0.3)]).eval()
+torch_out = module({"group": torch.tensor(fine, dtype=torch.float32), "category": torch.tensor(coarse, dtype=torch.float32)})["category"].numpy()
+class Graph(torch.nn.Module):
+    def forward(self, g, c):
+        return module({"group": g, "category": c})["category"]
+f = io.BytesIO()
+torch.onnx.export(Graph(), (torch.zeros(2, 4), torch.zeros(2, 3)), f, input_names=["g", "c"], output_names=["out"],
+                  dynamic_axes={"g": {0: "b"}, "c": {0: "b"}}, opset_version=17, dynamo=False)
+onnx_out = ort.InferenceSession(f.getvalue()).run(None, {"g": fine.astype(np.float32), "c": coarse.astype(np.float32)})[0]
+print(found, len(broken), float(np.abs(torch_out - ref).max()), float(np.abs(onnx_out - ref).max()))
+`;
+    const r = spawnSync(python, ['-c', script], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const line = r.stdout.trim().split('\n').at(-1)!;
+    expect(line.startsWith("[('group', 'category', [[1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0]])] 0 ")).toBe(true);
+    const [torchDiff, onnxDiff] = line.split(' ').slice(-2).map(Number);
+    expect(torchDiff).toBeLessThan(1e-5);
+    expect(onnxDiff).toBeLessThan(1e-5);
   });
 
   it('the 7-class recipe: one head from the map; loadClassifier(dir).classify(text) chunks by default, as the trainer scored', async () => {

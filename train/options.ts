@@ -12,7 +12,8 @@ export type Task = (typeof TASKS)[number];
 /** Flags handed to train/python/train.py as they are (name -> Python flag). */
 export const PYTHON_FLAGS = ['base', 'epochs', 'lr', 'batch-size', 'max-length', 'warmup', 'weight-decay', 'seed', 'threads',
   'patience', 'evals-per-epoch', 'eval-every', 'max-minutes', 'max-steps', 'ckpt-minutes', 'kd-alpha', 'kd-temp',
-  'calib-size', 'latency-n', 'teacher-targets', 'write-targets', 'long', 'stride', 'max-chunks', 'aggregate', 'pooling', 'int8', 'lexical'] as const;
+  'calib-size', 'latency-n', 'teacher-targets', 'write-targets', 'long', 'stride', 'max-chunks', 'aggregate', 'pooling', 'int8', 'lexical',
+  'nested-heads'] as const;
 const PATH_FLAGS: readonly string[] = ['data', 'dev', 'test', 'out', 'work', 'teacher-targets', 'write-targets', 'augmented', 'targets-texts'];
 export const isPathFlag = (flag: string) => PATH_FLAGS.includes(flag);
 
@@ -54,6 +55,9 @@ Model:
   --lexical L            none (default) | tfidf: after training, fit a tf-idf logistic regression over each window's
                          word pieces and add its logits to the single-label sequence heads, weighted on dev; one
                          ONNX graph still (train/python/lexical.py)
+  --nested-heads N       none (default) | marginal: a head whose labels group another head's (20NG category <- group,
+                         MASSIVE scenario <- intent) mixes in the other head's probabilities summed per its label,
+                         the share chosen on dev; one ONNX graph still (train/python/nested.py)
 Long documents (docs/long-documents.md; sequence heads only):
   --long chunks          train on overlapping windows of --max-length tokens (special tokens included), each
                          carrying its document's labels; dev/test documents are scored by combining their windows
@@ -184,6 +188,7 @@ export function parseTrainArgs(argv: string[], root: string): TrainOptions | 'he
   choice('int8', ['auto', 'static', 'dynamic']);
   choice('pooling', ['cls', 'mean']);
   choice('lexical', ['none', 'tfidf']);
+  choice('nested-heads', ['none', 'marginal']);
   for (const k of ['stride', 'max-chunks']) {
     if (str(k) !== undefined && !(Number.isInteger(Number(str(k))) && Number(str(k)) >= 1)) throw new UsageError(`--${k} must be a positive integer, got '${str(k)}'`);
     if (str(k) !== undefined && long !== 'chunks') throw new UsageError(`--${k} applies to --long chunks`);

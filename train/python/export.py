@@ -154,15 +154,16 @@ def config_json(cfg, heads, outputs, T, name, long_options=None):
     return dict(sorted(c.items()))
 
 
-def export(a, best, heads, tok, splits, train_rows, train_enc, work, staging, lexical=None):
+def export(a, best, heads, tok, splits, train_rows, train_enc, work, staging, add_ons=None):
     """Writes model.onnx, config.json and the tokenizer files into `staging`; returns the manifest's export,
-    calibration and metrics sections. `splits`: {name: (rows, enc)} with dev first; `lexical`: a fitted
-    lexical.Lexical to add to its heads (--lexical)."""
+    calibration and metrics sections. `splits`: {name: (rows, enc)} with dev first; `add_ons`: modules fitted after
+    training, set on the model by attribute name (--lexical, --nested-heads)."""
     t_start = time.time()
     cfg = AutoConfig.from_pretrained(best, attn_implementation="eager")  # eager: the graph ORT's fusions match
     model = MultiHead(cfg, heads)
     model.load_state_dict(torch.load(best / "model.pt"))
-    model.lexical = lexical
+    for name, module in (add_ons or {}).items():
+        setattr(model, name, module)
     input_names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in tok.model_input_names]
     outputs = output_names(heads)
     graph = Graph(model, input_names).eval()

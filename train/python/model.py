@@ -22,6 +22,7 @@ class MultiHead(nn.Module):
         self.heads = nn.ModuleDict({h["name"]: nn.Linear(config.hidden_size, len(h["labels"])) for h in heads})
         self.mean_pooling = getattr(config, "textclf_pooling", "cls") == "mean"
         self.lexical = None  # --lexical: a lexical.Lexical attached after training, its logits added to its heads'
+        self.nested = None  # --nested-heads: a nested.Nested attached after training, mixing coarse heads with fine ones
 
     def forward(self, input_ids, attention_mask, token_type_ids=None):
         extra = {} if token_type_ids is None else {"token_type_ids": token_type_ids}
@@ -38,7 +39,7 @@ class MultiHead(nn.Module):
         if self.lexical is not None:
             for name, z in self.lexical(input_ids, attention_mask).items():
                 out[name] = out[name] + z
-        return out
+        return out if self.nested is None else self.nested(out)
 
 
 class Graph(nn.Module):

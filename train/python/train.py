@@ -73,6 +73,9 @@ def parse_args(argv=None):
     p.add_argument("--lexical", choices=("none", "tfidf"), default="none",
                    help="tfidf: add a tf-idf logistic regression over each window's word pieces to the single-label "
                         "sequence heads, weighted on dev (train/python/lexical.py); fitted after training")
+    p.add_argument("--nested-heads", choices=("none", "marginal"), default="none",
+                   help="marginal: a head whose labels group another head's mixes in that head's summed probabilities, "
+                        "the share chosen on dev (train/python/nested.py); fitted after training, after --lexical")
     return p.parse_args(argv)
 
 
@@ -298,8 +301,8 @@ def main():
     summary = trained(run, a) or train(a, heads, tok, bdir, rows, enc, *splits["dev"], run)
     best = run / "best"
     staging.mkdir(parents=True, exist_ok=True)
-    lexical, lexical_record = fit_lexical(a, heads, tok, best, rows, splits["dev"]) if a.lexical != "none" else (None, None)
-    part = export(a, best, heads, tok, splits, rows, enc, work, staging, lexical)
+    add_ons, records = fit_add_ons(a, heads, tok, best, rows, splits["dev"])
+    part = export(a, best, heads, tok, splits, rows, enc, work, staging, add_ons)
     meta = json.load(open(best / "meta.json"))
     targs = meta["args"]
     manifest = {
@@ -311,7 +314,7 @@ def main():
                      "tag is on its first sub-token" if any(is_token(h) for h in heads) else "the whole text, tokenised once")
                     + f"; max_length {targs['max_length']}",
         **({"long": long_section(a, long_train, long_eval, enc, splits)} if long_train else {}),
-        **({"lexical": lexical_record} if lexical_record else {}),
+        **records,
         "training": {"hyperparameters": {k: targs.get(k) for k in FIXED if not k.endswith("_sha256")} | {"patience": targs["patience"]},
                      "loss": "sum over heads of cross-entropy (softmax heads; token heads over first sub-tokens) or "
                              "binary cross-entropy (multi-label heads); with --teacher-targets (1-alpha)*hard + "
@@ -344,13 +347,23 @@ def main():
     log(f"python side done in {(time.time() - t0) / 60:.1f} min")
 
 
-def fit_lexical(a, heads, tok, best, rows, dev):
-    """--lexical: fitted after training (a finished run only re-exports), against the best checkpoint's dev logits."""
+def fit_add_ons(a, heads, tok, best, rows, dev):
+    """--lexical, then --nested-heads (it mixes the logits the lexical head has changed): fitted after training (a
+    finished run only re-exports) against the best checkpoint's dev logits. Returns ({model attribute: module},
+    {manifest section: record}); modules whose dev-chosen weights are all 0 are left out, records kept."""
     import lexical
+    import nested
+    if a.lexical == "none" and a.nested_heads == "none":
+        return {}, {}
     model = MultiHead(AutoConfig.from_pretrained(best), heads)
     model.load_state_dict(torch.load(best / "model.pt"))
     window_logits = lambda enc: torch_logits(model, heads, enc, tok.pad_token_id)[0]
-    return lexical.fit(a, heads, tok, rows, dev, window_logits, log)
+    records = {}
+    if a.lexical != "none":
+        model.lexical, records["lexical"] = lexical.fit(a, heads, tok, rows, dev, window_logits, log)
+    if a.nested_heads != "none":
+        model.nested, records["nested_heads"] = nested.fit(a, heads, rows, dev, window_logits, log)
+    return {k: getattr(model, k) for k in ("lexical", "nested") if getattr(model, k) is not None}, records
 
 
 def long_plans(a, tok, heads):
