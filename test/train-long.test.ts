@@ -221,6 +221,12 @@ print(found, len(broken), float(np.abs(torch_out - ref).max()), float(np.abs(onn
     expect(onnxDiff).toBeLessThan(1e-5);
   });
 
+  it('--nested-heads without a head grouping another stops before training, --out untouched', async () => {
+    expect(await run('20ng-7class', 'no-pair', ['--nested-heads', 'marginal'])).not.toBe(0);
+    expect(existsSync(path.join(tmp, 'no-pair'))).toBe(false);
+    expect(existsSync(path.join(tmp, 'w-no-pair', 'run'))).toBe(false); // no training step was taken
+  });
+
   it('the 7-class recipe: one head from the map; loadClassifier(dir).classify(text) chunks by default, as the trainer scored', async () => {
     const out = path.join(tmp, 'seven');
     expect(await run('20ng-7class', 'seven', ['--aggregate', 'mean'])).toBe(0);

@@ -53,6 +53,14 @@ class Lexical(nn.Module):
         return {n: F.linear(x, getattr(self, f"w_{n}"), getattr(self, f"b_{n}")) for n in self.names}
 
 
+def heads_to_fit(heads):
+    """The single-label sequence heads, or exit: --lexical has nothing to add to."""
+    fit_on = [h for h in heads if not is_token(h) and not is_multi(h)]
+    if not fit_on:
+        raise SystemExit("--lexical needs a single-label sequence head")
+    return fit_on
+
+
 def counts_matrix(ids, vocab):
     rows = np.repeat(np.arange(len(ids)), [len(x) for x in ids])
     return sparse.csr_matrix((np.ones(len(rows)), (rows, np.concatenate(ids))), shape=(len(ids), vocab))
@@ -71,9 +79,7 @@ def fit(a, heads, tok, train_rows, dev, window_logits, say):
     out) and the manifest's record. `window_logits(enc)`: the trained encoder's logits per encoded sequence."""
     from sklearn.linear_model import LogisticRegression
 
-    fit_on = [h for h in heads if not is_token(h) and not is_multi(h)]  # single-label sequence heads
-    if not fit_on:
-        raise SystemExit("--lexical needs a single-label sequence head")
+    fit_on = heads_to_fit(heads)
     long = {"stride": a.stride, "max_chunks": a.eval_max_chunks} if a.long == "chunks" else None
     enc = encode_rows(tok, train_rows, heads, a.max_length, "train.jsonl (lexical)", long)
     vocab = len(tok)

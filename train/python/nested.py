@@ -61,13 +61,18 @@ def nested_pairs(heads, rows):
     return found
 
 
-def fit(a, heads, train_rows, dev, window_logits, say):
-    """The Nested module (pairs whose dev-chosen mix is 0 left out; None when none is left) and the manifest's
-    record. `window_logits(enc)`: the trained model's logits per encoded sequence (lexical head included)."""
-    pairs = nested_pairs(heads, train_rows)
+def pairs_or_exit(heads, rows):
+    pairs = nested_pairs(heads, rows)
     if not pairs:
         raise SystemExit("--nested-heads needs two single-label sequence heads, one grouping the other's labels "
                          "(every training row's fine label naming one coarse label)")
+    return pairs
+
+
+def fit(a, heads, train_rows, dev, window_logits, say):
+    """The Nested module (pairs whose dev-chosen mix is 0 left out; None when none is left) and the manifest's
+    record. `window_logits(enc)`: the trained model's logits per encoded sequence (lexical head included)."""
+    pairs = pairs_or_exit(heads, train_rows)
     dev_rows, dev_enc = dev
     windows = window_logits(dev_enc)
     names = [h["name"] for h in heads]

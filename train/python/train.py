@@ -292,6 +292,7 @@ def main():
     split_names = ["dev"] + (["test"] if (work / "test.jsonl").exists() else [])
     long_train, long_eval = long_plans(a, tok, heads)
     rows = load_rows(work / "train.jsonl")
+    check_add_ons(a, heads, rows)
     enc = encode_rows(tok, rows, heads, a.max_length, "train.jsonl", long_train)
     splits = {s: (r := load_rows(work / f"{s}.jsonl"), encode_rows(tok, r, heads, a.max_length, f"{s}.jsonl", long_eval))
               for s in split_names}
@@ -345,6 +346,16 @@ def main():
         log(f"teacher targets: {a.write_targets} ({Path(a.write_targets).stat().st_size / 1e6:.1f} MB, {len(texts)} texts)")
     json.dump(manifest, open(staging / "manifest.json", "w"), indent=2)
     log(f"python side done in {(time.time() - t0) / 60:.1f} min")
+
+
+def check_add_ons(a, heads, rows):
+    """Before training: --lexical / --nested-heads that the data cannot take stop here, not after the run."""
+    import lexical
+    import nested
+    if a.lexical != "none":
+        lexical.heads_to_fit(heads)
+    if a.nested_heads != "none":
+        nested.pairs_or_exit(heads, rows)
 
 
 def fit_add_ons(a, heads, tok, best, rows, dev):
