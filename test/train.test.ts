@@ -32,6 +32,27 @@ const INTENTS: Record<string, string[]> = {
 };
 const csvRows = Object.entries(INTENTS).flatMap(([label, texts]) => texts.map((t) => `"${t}",${label}`));
 
+/** Per integer-GEMM op type in an ONNX file, the largest |weight| of its constant int8 operand. */
+function gemmWeightRange(model: string): Record<string, number> {
+  const script = `
+import json, sys
+import numpy as np, onnx
+from onnx import numpy_helper
+m = onnx.load(sys.argv[1])
+inits = {i.name: numpy_helper.to_array(i) for i in m.graph.initializer}
+weight = {"QLinearMatMul": 3, "MatMulInteger": 1}  # the input holding B
+widest = {}
+for n in m.graph.node:
+    w = inits.get(n.input[weight[n.op_type]]) if n.op_type in weight else None
+    if w is not None:
+        widest[n.op_type] = max(widest.get(n.op_type, 0), int(np.abs(w.astype(np.int32)).max()))
+print(json.dumps(widest))
+`;
+  const r = spawnSync(python, ['-c', script, model], { encoding: 'utf8' });
+  expect(r.status, r.stderr).toBe(0);
+  return JSON.parse(r.stdout);
+}
+
 // Each case runs Python (import torch, train, export three ONNX files): on a loaded 2-core machine that can take a
 // minute or two, so the cases get more than the suite's default 120 s.
 describe.skipIf(skip)(`npm run train${reason}`, { timeout: 300_000 }, () => {
@@ -53,6 +74,11 @@ describe.skipIf(skip)(`npm run train${reason}`, { timeout: 300_000 }, () => {
     expect(m.batch_independence.passed).toBe(true);
     expect(m.split).toMatchObject({ seed: 13, sizes: { train: 12, dev: 6 } });
     expect(m.data[0]).toMatchObject({ role: 'data', format: 'csv', rows: 18 });
+    // Integer-GEMM weights within +-64: uint8 x int8 pair sums fit int16 (255 * 64 * 2 <= 32767), so CPUs without
+    // VNNI (VPMADDUBSW saturates) compute the exact sums VNNI does and answers do not depend on the CPU.
+    const widest = gemmWeightRange(path.join(out, 'model.onnx'));
+    expect(Object.keys(widest).sort()).toEqual(['MatMulInteger', 'QLinearMatMul']);
+    for (const w of Object.values(widest)) expect(255 * w * 2).toBeLessThanOrEqual(32767);
     const clf = await loadClassifier(out);
     try {
       const r = await clf.classify('play a song by the beatles');
