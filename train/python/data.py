@@ -29,6 +29,11 @@ def is_multi(head) -> bool:
     return head.get("problem_type") == "multi_label_classification"
 
 
+def single_label(heads):
+    """The single-label sequence heads (softmax over one label per text)."""
+    return [h for h in heads if not is_token(h) and not is_multi(h)]
+
+
 def encode_words(tok, words, max_len):
     """Mirror of lib/tokenize.ts encodeWords(..., 'first'): each word tokenised alone (no specials), pieces
     concatenated inside the model's specials; a word that does not fit ends the window. Returns (ids, first) where

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from scipy import sparse
 
 from chunks import log_softmax
-from data import collate, documents, encode_rows, is_multi, is_token
+from data import collate, documents, encode_rows, single_label
 from metrics import gold_of
 
 C_REG = 30.0  # inverse L2 strength of the logistic regression (tried once on 20NG windows; not tuned further)
@@ -55,7 +55,7 @@ class Lexical(nn.Module):
 
 def heads_to_fit(heads):
     """The single-label sequence heads, or exit: --lexical has nothing to add to."""
-    fit_on = [h for h in heads if not is_token(h) and not is_multi(h)]
+    fit_on = single_label(heads)
     if not fit_on:
         raise SystemExit("--lexical needs a single-label sequence head")
     return fit_on

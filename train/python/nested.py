@@ -15,7 +15,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from chunks import log_softmax
-from data import documents, is_multi, is_token
+from data import documents, single_label
 from metrics import gold_of
 
 MIXES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)  # the marginal's share tried on dev, per coarse head
@@ -29,13 +29,13 @@ class Nested(nn.Module):
     def __init__(self, pairs):
         super().__init__()
         self.pairs = [(fine, coarse, mix) for fine, coarse, _, mix in pairs]
-        for _, coarse, member, _ in pairs:
-            self.register_buffer(f"mask_{coarse}", torch.tensor(np.where(member > 0, 0.0, OUTSIDE), dtype=torch.float32))
+        for fine, coarse, member, _ in pairs:
+            self.register_buffer(f"mask_{fine}_{coarse}", torch.tensor(np.where(member > 0, 0.0, OUTSIDE), dtype=torch.float32))
 
     def forward(self, out):
         out = dict(out)
         for fine, coarse, mix in self.pairs:
-            marginal = torch.logsumexp(F.log_softmax(out[fine], -1).unsqueeze(1) + getattr(self, f"mask_{coarse}"), -1)
+            marginal = torch.logsumexp(F.log_softmax(out[fine], -1).unsqueeze(1) + getattr(self, f"mask_{fine}_{coarse}"), -1)
             out[coarse] = (1 - mix) * out[coarse] + mix * marginal
         return out
 
@@ -43,7 +43,7 @@ class Nested(nn.Module):
 def nested_pairs(heads, rows):
     """(fine, coarse, member matrix) for every pair of single-label sequence heads where the training rows map each
     fine label to exactly one coarse label, every fine label is seen, and the coarse head has fewer labels."""
-    single = [h for h in heads if not is_token(h) and not is_multi(h)]
+    single = single_label(heads)
     found = []
     for fine in single:
         for coarse in single:
