@@ -16,9 +16,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from scipy import sparse
 
-from chunks import log_softmax
-from data import collate, documents, encode_rows, single_label
-from metrics import gold_of
+from data import collate, encode_rows, single_label
+from metrics import document_fit
 
 C_REG = 30.0  # inverse L2 strength of the logistic regression (tried once on 20NG windows; not tuned further)
 WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)  # the lexical logits' weights tried on dev, per head
@@ -109,14 +108,13 @@ def fit(a, heads, tok, train_rows, dev, window_logits, say):
     for k, h in enumerate(heads):
         if h["name"] not in fitted:
             continue
-        name, gold = h["name"], np.array([h["labels"].index(v) for v in gold_of(h, dev_rows)])
+        name = h["name"]
 
         def score(encoder_weight, weight):
             """Dev (accuracy, mean log-likelihood) of the documents with this head's logits mixed so."""
             z = [[encoder_weight * d[j] + weight * wide[i][name] if j == k else d[j] for j in range(len(d))]
                  for i, d in enumerate(deep)]
-            p = log_softmax(np.stack([doc[k] for doc in documents(heads, dev_enc, z, a.aggregate)[0]]))
-            return float((p.argmax(1) == gold).mean()), float(p[np.arange(len(gold)), gold].mean())
+            return document_fit(heads, k, dev_rows, dev_enc, z, a.aggregate)
 
         tried = {w: score(1.0, w) for w in WEIGHTS}
         best = max(WEIGHTS, key=tried.get)  # accuracy, then log-likelihood; the first (smallest) weight on a tie

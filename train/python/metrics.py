@@ -3,7 +3,8 @@
 right) for multi-head models. The selection score for the best checkpoint is the mean of the heads' main metrics."""
 import numpy as np
 
-from data import is_multi, is_token
+from chunks import log_softmax
+from data import documents, is_multi, is_token
 
 
 def spans(tags):
@@ -103,6 +104,15 @@ def main_metric(head) -> str:
 def gold_of(head, rows):
     value = [r["heads"][head["name"]] for r in rows]
     return [sorted(v) for v in value] if is_multi(head) else value
+
+
+def document_fit(heads, k, rows, enc, logits, how):
+    """(accuracy, mean log-likelihood) of single-label head `k` over the rows' documents, from per-encoded-sequence
+    `logits` combined as the engine combines a document's windows: what --lexical and --nested-heads weigh on dev."""
+    h = heads[k]
+    gold = np.array([h["labels"].index(v) for v in gold_of(h, rows)])
+    p = log_softmax(np.stack([doc[k] for doc in documents(heads, enc, logits, how)[0]]))
+    return float((p.argmax(1) == gold).mean()), float(p[np.arange(len(gold)), gold].mean())
 
 
 def evaluate(heads, rows, preds) -> dict:

@@ -14,9 +14,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from chunks import log_softmax
-from data import documents, single_label
-from metrics import gold_of
+from data import single_label
+from metrics import document_fit, gold_of
 
 MIXES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)  # the marginal's share tried on dev, per coarse head
 OUTSIDE = -1e4  # log-mask of a fine label outside the coarse class: exp() underflows to 0, with no inf in the graph
@@ -79,15 +78,13 @@ def fit(a, heads, train_rows, dev, window_logits, say):
     kept, record = [], {}
     for fine, coarse, member in pairs:
         k = names.index(coarse["name"])
-        gold = np.array([coarse["labels"].index(v) for v in gold_of(coarse, dev_rows)])
 
         def score(mix):
             """Dev (accuracy, mean log-likelihood) of the coarse head with the marginal mixed in at `mix`."""
             z = Nested([(fine["name"], coarse["name"], member, mix)])
             mixed = [[v.numpy()[0] for v in z({n: torch.tensor(w[j])[None] for j, n in enumerate(names)}).values()]
                      for w in windows]
-            p = log_softmax(np.stack([doc[k] for doc in documents(heads, dev_enc, mixed, a.aggregate)[0]]))
-            return float((p.argmax(1) == gold).mean()), float(p[np.arange(len(gold)), gold].mean())
+            return document_fit(heads, k, dev_rows, dev_enc, mixed, a.aggregate)
 
         tried = {m: score(m) for m in MIXES}
         best = max(MIXES, key=tried.get)  # accuracy, then log-likelihood; the first (smallest) mix on a tie
