@@ -119,6 +119,46 @@ describe.skipIf(skip)(`npm run train${reason}`, { timeout: 300_000 }, () => {
     expect(() => parseTrainArgs(['--data', data, '--int8', 'fp16'], root)).toThrow(/--int8 must be auto, static or dynamic/);
   });
 
+  it('--ema: dev scores and the kept checkpoint are the weights\' moving average, saved in the run\'s checkpoint for a resume', async () => {
+    const r = spawnSync(python, ['-c', `
+import sys, torch
+sys.path.insert(0, "train/python")
+from prep import WeightAverage
+m = torch.nn.Linear(3, 2)
+w0 = m.weight.detach().clone()
+avg = WeightAverage(m, 0.5)
+with torch.no_grad():
+    m.weight.add_(1.0)
+avg.update(m)  # the first update's decay is 2/11, under 0.5: the average moves 9/11 of the way
+assert torch.allclose(avg.shadow["weight"], w0 + 9 / 11), avg.shadow["weight"] - w0
+raw = m.weight.detach().clone()
+avg.swap(m)
+assert torch.allclose(m.weight, w0 + 9 / 11)
+avg.swap(m)
+assert torch.equal(m.weight, raw)
+again = WeightAverage(torch.nn.Linear(3, 2), 0.5)
+again.load_state_dict(avg.state_dict())
+assert again.updates == 1 and torch.equal(again.shadow["weight"], avg.shadow["weight"])
+`], { cwd: root, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+
+    const data = file('ema.csv', `text,label\n${csvRows.join('\n')}\n`);
+    expect(await run('ema', ['--data', data, '--dev-size', '6', '--max-steps', '6', '--ema', '0.9', ...FAST])).toBe(0);
+    expect(manifestOf(path.join(tmp, 'ema')).training.hyperparameters.ema).toBe(0.9);
+    // A dev set this small keeps the last evaluation: the kept weights must be the average, not the last step's.
+    const kept = spawnSync(python, ['-c', `
+import sys, torch
+run = sys.argv[1]
+best, ck = torch.load(run + "/best/model.pt"), torch.load(run + "/ckpt/state.pt", weights_only=False)
+shadow = ck["average"]["shadow"]
+assert ck["average"]["updates"] == 6, ck["average"]["updates"]
+assert all(torch.equal(best[n], t) for n, t in shadow.items())
+assert any(not torch.equal(ck["model"][n], t) for n, t in shadow.items())
+`, path.join(tmp, 'w-ema', 'run')], { encoding: 'utf8' });
+    expect(kept.status, kept.stderr).toBe(0);
+    expect(() => parseTrainArgs(['--data', data, '--ema', '1'], root)).toThrow(/--ema must be a decay in \[0, 1\)/);
+  });
+
   it('trains intent + slots from JSONL spans; the static int8 model answers 1,000 concurrent calls as one by one', async () => {
     const out = path.join(tmp, 'joint');
     const cities = ['paris', 'new york', 'berlin', 'tokyo', 'rome', 'san francisco'];

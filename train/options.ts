@@ -13,7 +13,7 @@ export type Task = (typeof TASKS)[number];
 export const PYTHON_FLAGS = ['base', 'epochs', 'lr', 'batch-size', 'max-length', 'warmup', 'weight-decay', 'seed', 'threads',
   'patience', 'evals-per-epoch', 'eval-every', 'max-minutes', 'max-steps', 'ckpt-minutes', 'kd-alpha', 'kd-temp',
   'calib-size', 'latency-n', 'teacher-targets', 'write-targets', 'long', 'stride', 'max-chunks', 'aggregate', 'pooling', 'int8', 'lexical',
-  'nested-heads'] as const;
+  'nested-heads', 'ema'] as const;
 const PATH_FLAGS: readonly string[] = ['data', 'dev', 'test', 'out', 'work', 'teacher-targets', 'write-targets', 'augmented', 'targets-texts'];
 export const isPathFlag = (flag: string) => PATH_FLAGS.includes(flag);
 
@@ -41,6 +41,8 @@ Model:
   --evals-per-epoch N --eval-every N --max-steps N --threads N (torch threads, default 1)
                          --epochs default: about 200 steps (3 to 100 epochs)
   --max-minutes N        training budget over all resumes; the best checkpoint so far is exported
+  --ema D                score dev with, and keep, an exponential moving average of the weights (decay D in
+                         [0, 1), e.g. 0.999; default 0: the last step's weights)
   --teacher-targets F    distil from a teacher's stored logits (.npz); --kd-alpha X --kd-temp T
   --write-targets F      also write this model's logits on the training texts (.npz, float16) for a student
   --targets-texts F      with --write-targets: also on these texts (JSONL rows with "text", e.g. npm run augment's);
@@ -189,6 +191,8 @@ export function parseTrainArgs(argv: string[], root: string): TrainOptions | 'he
   choice('pooling', ['cls', 'mean']);
   choice('lexical', ['none', 'tfidf']);
   choice('nested-heads', ['none', 'marginal']);
+  const ema = str('ema');
+  if (ema !== undefined && !(Number(ema) >= 0 && Number(ema) < 1)) throw new UsageError(`--ema must be a decay in [0, 1), got '${ema}'`);
   for (const k of ['stride', 'max-chunks']) {
     if (str(k) !== undefined && !(Number.isInteger(Number(str(k))) && Number(str(k)) >= 1)) throw new UsageError(`--${k} must be a positive integer, got '${str(k)}'`);
     if (str(k) !== undefined && long !== 'chunks') throw new UsageError(`--${k} applies to --long chunks`);
