@@ -27,7 +27,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "train" / "python"))
 from bases import resolve  # noqa: E402
-from prep import REPO, log, quantize_static, repo_path, sha256, write_tokenizer  # noqa: E402
+from prep import REPO, STATIC_SETTINGS, log, quantize_static, repo_path, sha256, write_tokenizer  # noqa: E402
 
 WORK = REPO / "models" / ".work"
 OPSET = 17
@@ -303,6 +303,7 @@ def main(argv=None):
                            "activation x activation MatMuls; the feed-forward down-projections multiply int8 x int8 with their "
                            "inputs quantised per token at run time (no scale spans two texts)",
                    "int8_nodes": quantized,
+                   "int8_weights": STATIC_SETTINGS["weights"] if quantized else None,
                    "onnxruntime": require("onnxruntime", "onnxruntime").__version__,
                    "sentence_transformers": st_pkg.__version__},
         "files": {f.name: {"sha256": sha256(f), "bytes": f.stat().st_size} for f in sorted(out.iterdir())
