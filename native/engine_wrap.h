@@ -64,6 +64,11 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
   void Hold(Napi::Env env);
   void ReleaseIfIdle(Napi::Env env);
   void FinishDispose(Napi::Env env);
+  // Environment teardown (process exit with engines never disposed): stops the worker and closes the thread-safe
+  // function while it is still alive. Without it, the finalizers that run after every thread-safe function has been
+  // deleted would reach a freed one (two live engines at exit aborted the process).
+  static void OnEnvTeardown(void* self);
+  void CloseForTeardown();
 
   BatchConfig batch_config_;
   std::unique_ptr<Session> session_;
@@ -75,6 +80,8 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
   bool disposing_ = false;
   bool disposed_ = false;
   std::atomic<bool> torn_down_{false};
+  napi_env env_ = nullptr;
+  bool teardown_hook_ = false;  // registered and not yet run
 };
 
 // Builds the JS error for `code` through the factory lib/errors.ts registers (setErrorFactory).

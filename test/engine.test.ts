@@ -1,8 +1,13 @@
 // The batcher's contract: answers independent of batching, bounded queue, abort, deadline, dispose.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Engine, loadClassifier } from '../lib/index.js';
 import { fixture, maxAbsDiff } from './helpers.js';
 
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const model = `${fixture('tiny-bert')}/model.onnx`;
 const ids = (n: number) => Int32Array.from({ length: n }, (_, i) => (i === 0 ? 2 : i === n - 1 ? 3 : 100 + ((i * 37) % 1800)));
 
@@ -176,6 +181,21 @@ describe('backpressure, abort, deadline', () => {
 });
 
 describe('dispose', () => {
+  it('a process that exits with several engines never disposed exits cleanly (no abort at teardown)', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'engines-at-exit-'));
+    const script = path.join(dir, 'exit.ts');
+    writeFileSync(script, `import { loadClassifier } from ${JSON.stringify(path.join(root, 'lib/index.ts'))};
+const a = await loadClassifier(${JSON.stringify(fixture('tiny-bert'))});
+const b = await loadClassifier(${JSON.stringify(fixture('tiny-bert'))}, { workers: 2 });
+await Promise.all([a.classify('one'), b.classify('two')]);
+console.log('answered');
+`);
+    const r = spawnSync(path.join(root, 'node_modules/.bin/vite-node'), [script], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    rmSync(dir, { recursive: true, force: true });
+    expect(r.stdout).toContain('answered');
+    expect({ status: r.status, signal: r.signal }).toEqual({ status: 0, signal: null }); // was SIGABRT with two engines
+  });
+
   it.each([1, 3])('settles every promise in flight (result or DisposedError) and refuses new work (workers: %i)', async (workers) => {
     const engine = new Engine(model, { maxBatchSize: 8, workers });
     const inflight = Array.from({ length: 200 }, (_, i) => engine.run(ids(5 + (i % 50)), null));
