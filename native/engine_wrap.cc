@@ -121,8 +121,7 @@ EngineWrap::EngineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Engine
   tsfn_ = Tsfn::New(env, "textclf-engine", 0, 1, this);
   tsfn_.Unref(env);  // only pending requests keep the process alive (see Track)
   // Cleanup hooks run last-added first, so this one runs before the thread-safe function's own.
-  env_ = env;
-  teardown_hook_ = napi_add_env_cleanup_hook(env, &EngineWrap::OnEnvTeardown, this) == napi_ok;
+  napi_add_env_cleanup_hook(env, &EngineWrap::OnEnvTeardown, this);
   Session* session = session_.get();
   batcher_ = std::make_unique<Batcher>(
       batch_config_, [session](const std::vector<Request*>& batch) { return session->Run(batch); },
@@ -140,16 +139,12 @@ EngineWrap::EngineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Engine
 
 EngineWrap::~EngineWrap() {
   // Reached only with nothing pending (Track keeps the object alive until then), or at environment teardown.
-  if (teardown_hook_) napi_remove_env_cleanup_hook(env_, &EngineWrap::OnEnvTeardown, this);
-  teardown_hook_ = false;
+  // The hook has run exactly when torn_down_ is set; otherwise the GC got here first and the hook must go.
+  if (!torn_down_) napi_remove_env_cleanup_hook(Env(), &EngineWrap::OnEnvTeardown, this);
   CloseForTeardown();
 }
 
-void EngineWrap::OnEnvTeardown(void* self) {
-  auto* engine = static_cast<EngineWrap*>(self);
-  engine->teardown_hook_ = false;
-  engine->CloseForTeardown();
-}
+void EngineWrap::OnEnvTeardown(void* self) { static_cast<EngineWrap*>(self)->CloseForTeardown(); }
 
 void EngineWrap::CloseForTeardown() {
   if (torn_down_.exchange(true)) return;

@@ -80,8 +80,6 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
   bool disposing_ = false;
   bool disposed_ = false;
   std::atomic<bool> torn_down_{false};
-  napi_env env_ = nullptr;
-  bool teardown_hook_ = false;  // registered and not yet run
 };
 
 // Builds the JS error for `code` through the factory lib/errors.ts registers (setErrorFactory).
