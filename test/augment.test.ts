@@ -12,8 +12,8 @@ import { main as augment, parseAugmentArgs } from '../train/augment-cli.js';
 import { main as train } from '../train/cli.js';
 import { parseTrainArgs } from '../train/options.js';
 import { checkPythonEnv, findPython } from '../train/python-env.js';
+import { root } from './helpers.js';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'augment-test-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true })); // ~50 MB of runs per suite
 const file = (name: string, text: string) => {

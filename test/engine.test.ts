@@ -5,9 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Engine, loadClassifier } from '../lib/index.js';
-import { fixture, maxAbsDiff } from './helpers.js';
+import { fixture, maxAbsDiff, root } from './helpers.js';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const model = `${fixture('tiny-bert')}/model.onnx`;
 const ids = (n: number) => Int32Array.from({ length: n }, (_, i) => (i === 0 ? 2 : i === n - 1 ? 3 : 100 + ((i * 37) % 1800)));
 

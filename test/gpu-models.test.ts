@@ -10,9 +10,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { gpuModels } from '../bench/models.js';
 import { loadClassifier } from '../lib/index.js';
 import { findPython } from '../train/python-env.js';
-import { maxAbsDiff, sampleTexts } from './helpers.js';
+import { maxAbsDiff, root, sampleTexts } from './helpers.js';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const script = path.join(root, 'models/scripts/make_gpu_models.py');
 const { python } = findPython(root);
 const make = (args: string[], py = python) => spawnSync(py, [script, ...args], { cwd: root, encoding: 'utf8' });

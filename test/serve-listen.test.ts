@@ -4,14 +4,12 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadClassifier, type Classifier } from '../lib/index.js';
 import { buildServer } from '../serve/server.js';
-import { fixture } from './helpers.js';
+import { fixture, root } from './helpers.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const long = 'word '.repeat(100);
 
 function request(base: string, route: string, body: unknown): Promise<{ status: number; body: string }> {

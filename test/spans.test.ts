@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { decodeSpans, wordTags, type WordTag } from '../lib/postprocess/spans.js';
 import type { Word } from '../lib/tokenize.js';
 import { seeded } from '../bench/stats.js';
-import { python, reason, root, skip } from './trainer-python.js';
+import { root } from './helpers.js';
+import { python, reason, skip } from './trainer-python.js';
 
 const wordsOf = (text: string): Word[] => [...text.matchAll(/\S+/g)].map((m) => ({ start: m.index!, end: m.index! + m[0].length }));
 const tagged = (...tags: string[]): WordTag[] => tags.map((tag, i) => ({ tag, score: 0.5 + i / 100 }));

@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadClassifier, loadParser, type SequencePrediction } from '../lib/index.js';
 import { main } from '../train/cli.js';
 import { parseTrainArgs } from '../train/options.js';
-import { python, reason, root, skip, TINY_BASE, trainerReady } from './trainer-python.js';
+import { root } from './helpers.js';
+import { python, reason, skip, TINY_BASE, trainerReady } from './trainer-python.js';
 import { categoryOf } from '../eval/tasks/newsgroups.js';
 
 const WINDOW = 32;

@@ -11,7 +11,8 @@ import { checkBatchIndependence } from '../train/batch-check.js';
 import { main, repoRelative } from '../train/cli.js';
 import { parseTrainArgs } from '../train/options.js';
 import { checkPythonEnv } from '../train/python-env.js';
-import { python, reason, root, skip, TINY_BASE, trainerReady } from './trainer-python.js';
+import { root } from './helpers.js';
+import { python, reason, skip, TINY_BASE, trainerReady } from './trainer-python.js';
 
 const FAST = ['--base', TINY_BASE, '--python', python, '--threads', '1', '--lr', '3e-3', '--batch-size', '8', '--latency-n', '5', '--calib-size', '64', '--check-texts', '50'];
 

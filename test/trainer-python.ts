@@ -6,8 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { checkPythonEnv, findPython } from '../train/python-env.js';
+import { root } from './helpers.js';
 
-export const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 export const { python } = findPython(root);
 export const env = checkPythonEnv(python, 'minilm');
 export const skip = !env.ok && !process.env.CI;
