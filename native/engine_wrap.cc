@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
+#include <unordered_set>
 
 namespace engine {
 namespace {
@@ -11,6 +13,16 @@ namespace {
 struct AddonData {
   Napi::FunctionReference error_factory;
 };
+
+// The engines not yet torn down, for StopAllAtExit. Never freed: exit handlers may run after static destructors.
+std::mutex& LiveMutex() {
+  static auto* mutex = new std::mutex;
+  return *mutex;
+}
+std::unordered_set<EngineWrap*>& Live() {
+  static auto* live = new std::unordered_set<EngineWrap*>;
+  return *live;
+}
 
 AddonData* Data(Napi::Env env) {
   AddonData* data = env.GetInstanceData<AddonData>();
@@ -135,6 +147,10 @@ EngineWrap::EngineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Engine
         auto* delivery = new Delivery{{}, true};
         if (tsfn_.NonBlockingCall(delivery) != napi_ok) delete delivery;
       });
+  static std::once_flag exit_handler;
+  std::call_once(exit_handler, [] { std::atexit(&EngineWrap::StopAllAtExit); });
+  std::lock_guard<std::mutex> lock(LiveMutex());
+  Live().insert(this);
 }
 
 EngineWrap::~EngineWrap() {
@@ -148,9 +164,26 @@ void EngineWrap::OnEnvTeardown(void* self) { static_cast<EngineWrap*>(self)->Clo
 
 void EngineWrap::CloseForTeardown() {
   if (torn_down_.exchange(true)) return;
+  {
+    std::lock_guard<std::mutex> lock(LiveMutex());
+    Live().erase(this);
+  }
   batcher_.reset();
   if (!disposed_) tsfn_.Abort();
   session_.reset();
+}
+
+void EngineWrap::StopAllAtExit() {
+  // The lock is held throughout: an engine being destroyed on another thread waits in CloseForTeardown, alive.
+  std::lock_guard<std::mutex> lock(LiveMutex());
+  std::vector<EngineWrap*> stopping;
+  for (EngineWrap* engine : Live()) {
+    if (engine->torn_down_.exchange(true) || !engine->batcher_) continue;  // deliveries are dropped once torn down
+    engine->batcher_->Close();  // every queue first, so no engine starts a round while another is joined
+    stopping.push_back(engine);
+  }
+  for (EngineWrap* engine : stopping) engine->batcher_.reset();  // joins each worker once its batch in flight is done
+  Live().clear();
 }
 
 void EngineWrap::Hold(Napi::Env env) {

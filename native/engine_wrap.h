@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <unordered_map>
 #include <vector>
 
@@ -69,6 +70,10 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
   // deleted would reach a freed one (two live engines at exit aborted the process).
   static void OnEnvTeardown(void* self);
   void CloseForTeardown();
+  // process.exit() skips environment teardown and calls exit(): ONNX Runtime's static destructors then ran while a
+  // worker was inside Run (it logged "GetElementType is not implemented"). This exit handler, registered after ONNX
+  // Runtime loaded, runs before them: it lets each live engine's batch in flight finish and joins its workers.
+  static void StopAllAtExit();
 
   BatchConfig batch_config_;
   std::unique_ptr<Session> session_;

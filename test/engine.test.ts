@@ -179,20 +179,40 @@ describe('backpressure, abort, deadline', () => {
   });
 });
 
+/** Runs `body` (TypeScript, with `lib` imported as the package) as its own process. */
+function runScript(body: string) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engines-at-exit-'));
+  const script = path.join(dir, 'exit.ts');
+  writeFileSync(script, `import * as lib from ${JSON.stringify(path.join(root, 'lib/index.ts'))};\n${body}`);
+  const r = spawnSync(path.join(root, 'node_modules/.bin/vite-node'), [script], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  rmSync(dir, { recursive: true, force: true });
+  return r;
+}
+
 describe('dispose', () => {
   it('a process that exits with several engines never disposed exits cleanly (no abort at teardown)', () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'engines-at-exit-'));
-    const script = path.join(dir, 'exit.ts');
-    writeFileSync(script, `import { loadClassifier } from ${JSON.stringify(path.join(root, 'lib/index.ts'))};
-const a = await loadClassifier(${JSON.stringify(fixture('tiny-bert'))});
-const b = await loadClassifier(${JSON.stringify(fixture('tiny-bert'))}, { workers: 2 });
+    const r = runScript(`const a = await lib.loadClassifier(${JSON.stringify(fixture('tiny-bert'))});
+const b = await lib.loadClassifier(${JSON.stringify(fixture('tiny-bert'))}, { workers: 2 });
 await Promise.all([a.classify('one'), b.classify('two')]);
 console.log('answered');
 `);
-    const r = spawnSync(path.join(root, 'node_modules/.bin/vite-node'), [script], { cwd: root, encoding: 'utf8', timeout: 60_000 });
-    rmSync(dir, { recursive: true, force: true });
     expect(r.stdout).toContain('answered');
     expect({ status: r.status, signal: r.signal }).toEqual({ status: 0, signal: null }); // was SIGABRT with two engines
+  });
+
+  it('process.exit() while batches run lets them finish before ONNX Runtime unloads (no error from a Run cut short)', () => {
+    // The committed static int8 model: its long batches are what ONNX Runtime's static destructors used to cut short.
+    const r = runScript(`const model = ${JSON.stringify(path.join(root, 'models/sentiment-minilm-l6/model.onnx'))};
+const ids = Int32Array.from({ length: 120 }, (_, i) => (i === 0 ? 101 : i === 119 ? 102 : 2000 + i));
+const engines = [new lib.Engine(model, { maxBatchSize: 8 }), new lib.Engine(model, { maxBatchSize: 8, workers: 2 })];
+for (const e of engines) for (let i = 0; i < 256; i++) e.run(ids, null).catch(() => {});
+while (engines.every((e) => e.stats().running === 0)) await new Promise((r) => setImmediate(r));
+console.log('exiting mid-batch');
+process.exit(0);
+`);
+    expect(r.stdout).toContain('exiting mid-batch');
+    expect(r.stderr).not.toMatch(/onnxruntime|Non-zero status/);
+    expect({ status: r.status, signal: r.signal }).toEqual({ status: 0, signal: null });
   });
 
   it.each([1, 3])('settles every promise in flight (result or DisposedError) and refuses new work (workers: %i)', async (workers) => {
