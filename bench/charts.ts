@@ -1,6 +1,7 @@
 // The bench's PNG: per model, latency percentiles at batch 1 and requests/s and p99 against concurrent callers.
 import { renderPng, type ChartPanel, type Series } from '../report/chart.js';
 import { SUBJECT_MBS1 } from './ablations.js';
+import { isBare } from './report.js';
 import type { BenchResult, ThroughputRow } from './results.js';
 
 export function benchPanels(result: BenchResult, workload = 'medium'): ChartPanel[] {
@@ -25,7 +26,8 @@ export function benchPanels(result: BenchResult, workload = 'medium'): ChartPane
           .map((r) => ({ name: r.subject, colorIndex: colorIndex(r.subject), points: [[50, r.p50], [90, r.p90], [99, r.p99], [100, r.max]] })),
       },
       { title: `${model}: throughput`, xLabel: 'concurrent callers', yLabel: 'requests/s', xLog: true, series: curve((r) => r.rps) },
-      { title: `${model}: p99 under load`, xLabel: 'concurrent callers', yLabel: 'p99 ms', xLog: true, yLog: true, series: curve((r) => r.p99) },
+      // A bare Run's p99 is per batch, not per request: it has no place among the callers' latencies.
+      { title: `${model}: p99 under load`, xLabel: 'concurrent callers', yLabel: 'p99 ms', xLog: true, yLog: true, series: curve((r) => r.p99).filter((c) => !isBare(c.name)) },
     ];
   });
 }

@@ -9,7 +9,12 @@ import { engineFromIds } from './peers/engine.js';
 import type { ThreadSettings } from './peers/subject.js';
 import type { OverheadRow } from './results.js';
 import type { Percentiles } from './stats.js';
-import type { Workload } from './workloads.js';
+import type { Item, Workload } from './workloads.js';
+
+/** One bare batched Run's time per Run (ms) over the iterations, and the rows it gets through per second. */
+export interface BareRun extends Percentiles {
+  rowsPerS: number;
+}
 
 interface BareOutput {
   seqLen: number;
@@ -72,9 +77,23 @@ export async function medianOverhead(bin: string, model: ModelView, work: Worklo
   return { row: [...rows].sort((p, q) => ratioOf(p) - ratioOf(q))[rounds >> 1], ratios: rows.map(ratioOf) };
 }
 
-function run(bin: string, args: string[]): Promise<string> {
+/**
+ * The bare program on `batch` copies of one item per Run: the most any batching of that item reaches on this machine
+ * (rows/s from the p50). CPU: the threads and spinning every contestant uses; a GPU provider: its own threads.
+ */
+export async function bareBatchedRun(bin: string, model: ModelView, item: Item, batch: number,
+  how: { provider?: string; threads?: ThreadSettings; iterations?: number; env?: NodeJS.ProcessEnv } = {}): Promise<BareRun> {
+  const iterations = how.iterations ?? 50;
+  const args = [model.target.modelFile, String(batch), String(item.ids.length), String(iterations), String(how.threads?.intraOpThreads ?? 0),
+    '--ids', Array.from(item.ids).join(','), '--warmup', String(Math.max(2, Math.round(iterations / 5))),
+    '--provider', how.provider ?? 'cpu', ...(how.threads ? ['--spinning', how.threads.allowSpinning ? '1' : '0'] : [])];
+  const { runMs: { min: _, ...runMs } } = JSON.parse(await run(bin, args, how.env)) as BareOutput;
+  return { ...runMs, samples: iterations, rowsPerS: batch / (runMs.p50 / 1000) };
+}
+
+function run(bin: string, args: string[], env?: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(bin, args, { maxBuffer: 1 << 20, timeout: 300_000 }, (err, stdout, stderr) => {
+    execFile(bin, args, { env: env ?? process.env, maxBuffer: 1 << 20, timeout: 300_000 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`${path.basename(bin)} failed: ${stderr.trim() || err.message}`));
       else resolve(stdout);
     });

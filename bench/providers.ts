@@ -1,29 +1,22 @@
 // GPU rows: on each GPU provider that loads, the engine against onnxruntime-node on the same provider (fp32 and fp16,
 // 1/64/256 callers), and the bare batched ONNX Runtime Run of the same model as the limit, with the engine's share
 // of it. A provider that does not load gets one row saying why.
-import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { binding } from '../lib/binding.js';
 import { preloadCudaLibraries } from '../lib/cuda-libs.js';
 import { Engine, GPU_BATCH_DEFAULTS } from '../lib/engine.js';
 import { openModel, type ModelView } from './model-view.js';
 import type { ModelTarget, SkippedModel } from './models.js';
+import { bareBatchedRun, type BareRun } from './overhead.js';
 import { engineFromText } from './peers/engine.js';
 import { ortNodePeer } from './peers/ort-node.js';
 import type { Subject, ThreadSettings } from './peers/subject.js';
 import type { ProviderRow } from './results.js';
 import { closedLoop, type ThroughputBudget } from './throughput.js';
-import { buildWorkloads, type Item } from './workloads.js';
+import { buildWorkloads, typicalItem, type Item } from './workloads.js';
 
 export const GPU_PROVIDERS = ['cuda', 'tensorrt'] as const;
 export type GpuProvider = (typeof GPU_PROVIDERS)[number];
 export const GPU_CALLERS = [1, 64, 256];
-
-export interface BareRun {
-  p50: number;
-  p99: number;
-  rowsPerS: number;
-}
 
 export interface GpuPlan {
   targets: ModelTarget[];
@@ -50,7 +43,7 @@ export async function measureGpu(plan: GpuPlan): Promise<{ rows: ProviderRow[]; 
   const notes: string[] = [];
   const probe = plan.probe ?? probeProvider;
   const contestants = plan.contestants ?? ((model, provider) => openContestants(model, provider, plan));
-  const bare = plan.bare ?? bareBatchedRun;
+  const bare = plan.bare ?? bareOnGpu;
   const batch = plan.batch ?? GPU_BATCH_DEFAULTS.maxBatchSize;
   for (const provider of plan.providers ?? GPU_PROVIDERS) {
     const why = plan.targets.length ? await probe(provider, plan.targets[0].modelFile) : 'no GPU model to measure';
@@ -69,7 +62,7 @@ export async function measureGpu(plan: GpuPlan): Promise<{ rows: ProviderRow[]; 
       if (plan.bareBench) {
         plan.log(`GPU ${provider} ${target.name}: bare Run, batch ${batch}`);
         try {
-          limit = await bare(plan.bareBench, model, provider, medium.items[0], batch);
+          limit = await bare(plan.bareBench, model, provider, typicalItem(medium.items), batch);
           rows.push({ model: target.name, precision, provider, subject: `bare Run (batch ${batch})`, callers: null, status: 'measured', p50: limit.p50, p99: limit.p99, rps: limit.rowsPerS });
         } catch (err) {
           failed(`bare Run (batch ${batch})`, err);
@@ -142,20 +135,11 @@ async function openContestants(model: ModelView, provider: GpuProvider, plan: Gp
   return { subjects, notes };
 }
 
-/** bench/native/ort_bare_bench on the provider: `batch` copies of one medium item per Run, rows/s from the p50. */
-function bareBatchedRun(bin: string, model: ModelView, provider: GpuProvider, item: Item, batch: number): Promise<BareRun> {
-  const args = [model.target.modelFile, String(batch), String(item.ids.length), '50', '0', '--ids', Array.from(item.ids).join(','),
-    '--warmup', '10', '--provider', provider];
-  // A child process: the CUDA folders the engine preloads go on its loader path instead.
+/** The bare batched Run on the provider; the CUDA folders the engine preloads go on the child's loader path. */
+function bareOnGpu(bin: string, model: ModelView, provider: GpuProvider, item: Item, batch: number): Promise<BareRun> {
   const dirs = preloadCudaLibraries().dirs;
   const env = { ...process.env, LD_LIBRARY_PATH: [...dirs, process.env.LD_LIBRARY_PATH ?? ''].filter(Boolean).join(':') };
-  return new Promise((resolve, reject) => {
-    execFile(bin, args, { env, maxBuffer: 1 << 20, timeout: 300_000 }, (err, stdout, stderr) => {
-      if (err) return reject(new Error(`${path.basename(bin)} failed: ${stderr.trim() || err.message}`));
-      const run = (JSON.parse(stdout) as { runMs: { p50: number; p99: number } }).runMs;
-      resolve({ p50: run.p50, p99: run.p99, rowsPerS: batch / (run.p50 / 1000) });
-    });
-  });
+  return bareBatchedRun(bin, model, item, batch, { provider, env });
 }
 
 /** The engine's message without its advice, plus the loader's own complaint from ONNX Runtime's detail. */

@@ -4,16 +4,17 @@ import { bucketingStudy, deriveBatching, deriveCopies, SUBJECT_MBS1, threadStudy
 import { measureInterleaved } from './latency.js';
 import { openModel, type ModelView } from './model-view.js';
 import type { ModelTarget } from './models.js';
-import { medianOverhead } from './overhead.js';
+import { bareBatchedRun, medianOverhead } from './overhead.js';
 import { engineEmbed, isEmbedder, transformersJsEmbed } from './peers/embed.js';
 import { engineFromIds, engineFromText } from './peers/engine.js';
 import { ortNodePeer } from './peers/ort-node.js';
 import { meanTokens, runPython } from './peers/python.js';
 import type { Subject, ThreadSettings } from './peers/subject.js';
 import { transformersJsPeer } from './peers/transformers-js.js';
+import { bareSubject, GOAL_CALLERS } from './report.js';
 import type { BenchResult, Settings } from './results.js';
 import { alternatingLoops } from './throughput.js';
-import { buildWorkloads, type Workload } from './workloads.js';
+import { buildWorkloads, typicalItem, type Workload } from './workloads.js';
 
 export interface SuitePlan {
   settings: Settings;
@@ -75,6 +76,23 @@ export async function benchModel(target: ModelTarget, sentences: string[], plan:
     }
   } finally {
     for (const s of subjects) await s.close();
+  }
+
+  // The limit of batching on this machine: Runs of the batch the engine ran under load, every row a text of the
+  // workload's mean length (padding, which the engine pays, is not in it), no engine, no JS. No batching engine
+  // serves more requests/s than its rows/s, so it bounds every speedup under load.
+  const engineUnderLoad = result.throughput.find((r) => r.model === target.name && r.subject === 'engine' && r.concurrency === GOAL_CALLERS);
+  if (plan.bareBench && engineUnderLoad?.meanBatch) {
+    const batch = Math.round(engineUnderLoad.meanBatch);
+    log(`${target.name}: bare C++ Run of ${batch} rows, the limit of batching`);
+    await attempt(result, `${target.name} bare batched Run`, async () => {
+      const item = typicalItem(work(plan.throughputWorkload).items);
+      const { rowsPerS, ...perRun } = await bareBatchedRun(plan.bareBench!, model, item, batch, { threads, iterations: 20 });
+      result.throughput.push({
+        model: target.name, workload: plan.throughputWorkload, subject: bareSubject(batch), input: 'ids', concurrency: GOAL_CALLERS,
+        rps: rowsPerS, meanBatch: batch, errors: 0, engineSpeedup: null, ...perRun,
+      });
+    });
   }
 
   if (plan.peers.python && !isEmbedder(model)) {

@@ -11,6 +11,12 @@ export interface Item {
   ids: Int32Array;
 }
 
+/** The item whose length is nearest the items' mean: one row that stands for the workload in a batch of copies. */
+export function typicalItem(items: Item[]): Item {
+  const mean = items.reduce((sum, i) => sum + i.ids.length, 0) / items.length;
+  return items.reduce((best, i) => (Math.abs(i.ids.length - mean) < Math.abs(best.ids.length - mean) ? i : best));
+}
+
 export interface Workload {
   name: 'short' | 'medium' | 'long' | 'mixed';
   /** Token counts the items were built to, special tokens included. */
