@@ -17,9 +17,11 @@ export const GPU_GOAL_SHARE = 0.8;
 export const GPU_GOAL_CALLERS = 256;
 
 const ENGINE_FOR: Record<'text' | 'ids', string> = { text: 'engine', ids: 'engine (ids)' };
-/** The throughput row of the bare C++ Run of `batch` rows: the most requests/s any batching reaches on the machine. */
-export const bareSubject = (batch: number) => `bare C++ Run, batch ${batch} (the limit)`;
-export const isBare = (subject: string) => subject.startsWith('bare C++ Run, batch');
+/** The throughput rows of bare C++ Runs of `batch` rows: one on every thread, or `runs` at once on one thread each.
+ * The better of the two is the most requests/s batching reaches on the machine. */
+export const bareSubject = (batch: number, threads: number, runs = 1) =>
+  runs === 1 ? `bare C++ Run, batch ${batch}, ${threads} thread${threads === 1 ? '' : 's'}` : `bare C++ Runs, batch ${batch}, ${runs} at once, 1 thread each`;
+export const isBare = (subject: string) => subject.startsWith('bare C++ Run');
 
 /** Fills the ratios (each peer against the engine fed the same kind of input), the targets and the goals. */
 export function finalize(result: BenchResult): BenchResult {
@@ -50,11 +52,11 @@ function goals(result: BenchResult): GoalRow[] {
     for (const peer of ['onnxruntime-node', 'transformers.js']) {
       const row = result.throughput.find((r) => r.model === model && r.subject === peer && r.concurrency === GOAL_CALLERS);
       const measured = row?.engineSpeedup ?? null;
-      const bare = result.throughput.find((r) => r.model === model && isBare(r.subject) && r.concurrency === GOAL_CALLERS);
-      const limit = bare && row ? ratio(bare.rps, row.rps) : null;
+      const bare = result.throughput.filter((r) => r.model === model && isBare(r.subject) && r.concurrency === GOAL_CALLERS);
+      const limit = bare.length && row ? ratio(Math.max(...bare.map((r) => r.rps)), row.rps) : null;
       rows.push({
         goal: `engine requests/s >= ${GOAL_SPEEDUP}x ${peer} at ${GOAL_CALLERS} callers (CPU${limit === null ? '' :
-          `; the bare batched Run, the most batching reaches here, is ${limit.toFixed(2)}x`})`,
+          `; bare batched Runs, the most batching reaches here, ${limit.toFixed(2)}x`})`,
         model, measured, target: `>= ${GOAL_SPEEDUP}x`, met: measured === null ? null : measured >= GOAL_SPEEDUP,
       });
     }
@@ -139,8 +141,9 @@ export function markdown(result: BenchResult): string {
     '',
     `## Throughput under concurrent callers (closed loop, ${result.throughput[0]?.workload ?? 'medium'} texts)`,
     '',
-    'The bare C++ Run row is the limit of batching on this machine: ONNX Runtime alone running the batch the engine ran at ' +
-      `${GOAL_CALLERS} callers, one text of the workload's mean length repeated, over and over (req/s = rows/s; p50/p99 per Run); its speedup column is the share of it the engine fed ids reaches.`,
+    'The bare C++ Run rows are the limit of batching on this machine: ONNX Runtime alone running the batch the engine ran at ' +
+      `${GOAL_CALLERS} callers, one text of the workload's mean length repeated, over and over, on every thread or as one Run per thread ` +
+      "at once (req/s = rows/s; p50/p99 per Run); their speedup column is the share of them the engine fed ids reaches.",
     '',
     table(['model', 'callers', 'subject', 'input', 'req/s', 'p50 ms', 'p99 ms', 'mean batch', 'engine speedup (req/s)'],
       sortThroughput(result.throughput).map((r) => [r.model, String(r.concurrency), r.subject, r.input, fmt(r.rps, 0), ms(r.p50), ms(r.p99),
