@@ -49,9 +49,12 @@ export async function threadStudy(plan: AblationPlan): Promise<AblationRow[]> {
     }
   }
   configs.push({ intraOpThreads: 1, allowSpinning: plan.threads.allowSpinning, workers: 2 });
+  // Automatic threads: each of the two workers gets half the cores, and a batch that starts alone a second session on all.
+  configs.push({ intraOpThreads: 0, allowSpinning: plan.threads.allowSpinning, workers: 2 });
   const rows: AblationRow[] = [];
   for (const threads of configs) {
-    const config = `${threads.workers ? `workers ${threads.workers}, ` : ''}intraOpThreads ${threads.intraOpThreads}, allowSpinning ${threads.allowSpinning}`;
+    const config = `${threads.workers ? `workers ${threads.workers}, ` : ''}intraOpThreads ${threads.intraOpThreads || 'auto (a lone batch on every core)'}, ` +
+      `allowSpinning ${threads.allowSpinning}`;
     plan.log(`  threads: ${config}`);
     const subject = engineFromText(plan.model, threads);
     try {

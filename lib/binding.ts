@@ -55,7 +55,7 @@ export interface NativeEngine {
   pauseRounds(): void;
   resumeRounds(): void;
   cancel(id: number, error: Error): boolean;
-  stats(): { queued: number; running: number; peakRunning: number; pending: number; batches: number; requests: number };
+  stats(): { queued: number; running: number; peakRunning: number; pending: number; batches: number; requests: number; loneBatches: number };
   dispose(): Promise<void>;
 }
 

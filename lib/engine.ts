@@ -27,7 +27,9 @@ export interface EngineOptions {
   lengthBucketing?: boolean;
   /**
    * Worker threads, each running its own batch, so several batches are in flight. Default 1. With more than one
-   * and no `intraOpThreads`, each run gets cores / workers threads.
+   * and no `intraOpThreads`, each run gets cores / workers threads, except on a CPU a batch that starts alone (no
+   * other batch running, nothing queued), which runs on a second session on every core: a lone request is as fast
+   * as with one worker, at the memory of a second session (see `stats().loneBatches`).
    */
   workers?: number;
   /**
@@ -228,7 +230,8 @@ export class Engine {
   }
 
   /** Queue depth and requests running now; `peakRunning` is the most ever running at once (above `maxBatchSize`
-   * only with several workers); `pending` awaits settling; `batches` and `requests` count since creation. */
+   * only with several workers); `pending` awaits settling; `batches` and `requests` count since creation, and
+   * `loneBatches` the batches that started with no other batch running and nothing queued. */
   stats() {
     return this.native.stats();
   }

@@ -148,8 +148,16 @@ void Batcher::RunRound(std::vector<std::unique_ptr<Request>>& round) {
       std::vector<std::vector<OutputSlice>> outputs;
       ErrorCode code = ErrorCode::Inference;
       std::string error;
+      bool lone;
+      {
+        // Counted around the Run alone, not the round: a caller that answers a delivered batch with its next
+        // request finds this worker done.
+        std::lock_guard<std::mutex> lock(mutex_);
+        lone = runs_in_flight_ == 0 && queue_.empty();
+        ++runs_in_flight_;
+      }
       try {
-        outputs = run_(live);
+        outputs = run_(live, lone);
       } catch (const EngineError& e) {
         code = e.code();
         error = e.what();
@@ -157,6 +165,11 @@ void Batcher::RunRound(std::vector<std::unique_ptr<Request>>& round) {
         error = e.what();
       }
       const auto end = Clock::now();
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        --runs_in_flight_;
+        stats_.lone_batches += lone ? 1 : 0;
+      }
       for (size_t i = 0; i < live.size(); ++i) {
         Result res;
         res.id = live[i]->id;

@@ -23,12 +23,14 @@ struct BatcherStats {
   size_t peak_running = 0;  // the most requests ever running at once (several workers: above one batch)
   uint64_t batches = 0;
   uint64_t requests = 0;
+  uint64_t lone_batches = 0;  // batches that started while no other batch ran and nothing else was queued
 };
 
 class Batcher {
  public:
-  // Runs one batch on the worker thread; returns each request's outputs in order, or throws EngineError.
-  using RunFn = std::function<std::vector<std::vector<OutputSlice>>(const std::vector<Request*>&)>;
+  // Runs one batch on the worker thread; returns each request's outputs in order, or throws EngineError. `lone`:
+  // no other batch is running and nothing else is queued, so this batch may use every core.
+  using RunFn = std::function<std::vector<std::vector<OutputSlice>>(const std::vector<Request*>&, bool lone)>;
   // Hands settled requests to whoever owns the callers (called on the worker thread).
   using DeliverFn = std::function<void(std::vector<Result>&&)>;
   // Called once on the worker thread after Close(), when the last batch has been delivered.
@@ -72,6 +74,7 @@ class Batcher {
   BatcherStats stats_;
   std::vector<std::thread> workers_;
   size_t live_workers_ = 0;  // the last worker to leave reports closed_
+  size_t runs_in_flight_ = 0;  // batches inside run_ now, over all workers
 };
 
 // Splits requests (sorted by length) into batches that respect the token budget and keep padding small.

@@ -77,6 +77,8 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
 
   BatchConfig batch_config_;
   std::unique_ptr<Session> session_;
+  // With several CPU workers and automatic threads: the same model on every core, for batches that run alone.
+  std::unique_ptr<Session> lone_session_;
   std::unique_ptr<Batcher> batcher_;
   Tsfn tsfn_;
   std::unordered_map<uint64_t, Napi::Promise::Deferred> pending_;

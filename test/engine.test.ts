@@ -48,6 +48,18 @@ describe('dynamic batching', () => {
     expect(engine.stats().peakRunning).toBeGreaterThan(4); // more requests running than one batch can hold
     await engine.dispose();
   });
+
+  it('a batch that starts alone runs on every core (a second session), a crowd on one thread per worker; same answers', async () => {
+    const engine = new Engine(model, { maxBatchSize: 4, workers: 2 });
+    const alone = [];
+    for (let i = 0; i < 8; i++) alone.push(await engine.run(ids(20 + i), null));
+    expect(engine.stats()).toMatchObject({ batches: 8, loneBatches: 8 });
+    const crowd = await Promise.all(Array.from({ length: 64 }, (_, i) => engine.run(ids(20 + (i % 8)), null)));
+    const { batches, loneBatches } = engine.stats();
+    expect(batches - loneBatches).toBeGreaterThan(8); // most of the crowd's batches started beside another
+    for (let i = 0; i < 64; i++) expect(maxAbsDiff(crowd[i].outputs.logits.data, alone[i % 8].outputs.logits.data)).toBeLessThan(1e-6);
+    await engine.dispose();
+  });
 });
 
 describe('workerSpinUs', () => {
