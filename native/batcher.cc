@@ -150,8 +150,8 @@ void Batcher::RunRound(std::vector<std::unique_ptr<Request>>& round) {
       std::string error;
       bool lone;
       {
-        // Counted around the Run alone, not the round: a caller that answers a delivered batch with its next
-        // request finds this worker done.
+        // Counted around this group's Run and results, not the round: a caller that answers a delivered batch with
+        // its next request finds this worker done.
         std::lock_guard<std::mutex> lock(mutex_);
         lone = runs_in_flight_ == 0 && queue_.empty();
         ++runs_in_flight_;
@@ -165,11 +165,6 @@ void Batcher::RunRound(std::vector<std::unique_ptr<Request>>& round) {
         error = e.what();
       }
       const auto end = Clock::now();
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        --runs_in_flight_;
-        stats_.lone_batches += lone ? 1 : 0;
-      }
       for (size_t i = 0; i < live.size(); ++i) {
         Result res;
         res.id = live[i]->id;
@@ -183,7 +178,9 @@ void Batcher::RunRound(std::vector<std::unique_ptr<Request>>& round) {
         results.push_back(std::move(res));
       }
       std::lock_guard<std::mutex> lock(mutex_);
+      --runs_in_flight_;  // before the delivery, which may bring the next lone request
       stats_.batches += 1;
+      stats_.lone_batches += lone ? 1 : 0;
       stats_.requests += live.size();
     }
     deliver_(std::move(results));

@@ -140,7 +140,7 @@ EngineWrap::EngineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Engine
   // Cleanup hooks run last-added first, so this one runs before the thread-safe function's own.
   napi_add_env_cleanup_hook(env, &EngineWrap::OnEnvTeardown, this);
   Session* session = session_.get();
-  Session* lone_session = lone_session_ ? lone_session_.get() : session;
+  Session* lone_session = LoneSession();
   batcher_ = std::make_unique<Batcher>(
       batch_config_,
       [session, lone_session](const std::vector<Request*>& batch, bool lone) {
@@ -275,7 +275,7 @@ Napi::Value EngineWrap::RunNow(const Napi::CallbackInfo& info) {
     if (info.Length() < 2) throw EngineError(ErrorCode::InvalidInput, "runNow(ids: Int32Array, typeIds: Int32Array | null)");
     std::unique_ptr<Request> request = ReadRequest(info, 0);
     Result result;
-    result.outputs = std::move((lone_session_ ? lone_session_ : session_)->Run({request.get()})[0]);
+    result.outputs = std::move(LoneSession()->Run({request.get()})[0]);
     result.infer_ms = MillisBetween(request->enqueued, Clock::now());
     result.batch_size = 1;
     return RunOutput(env, result);

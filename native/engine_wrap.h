@@ -79,6 +79,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
   std::unique_ptr<Session> session_;
   // With several CPU workers and automatic threads: the same model on every core, for batches that run alone.
   std::unique_ptr<Session> lone_session_;
+  Session* LoneSession() const { return lone_session_ ? lone_session_.get() : session_.get(); }
   std::unique_ptr<Batcher> batcher_;
   Tsfn tsfn_;
   std::unordered_map<uint64_t, Napi::Promise::Deferred> pending_;
