@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPythonPredictions } from '../eval/compare.js';
+import { labelledTest } from '../eval/tasks/sst2.js';
 import type { EvalResult } from '../eval/types.js';
 import { loadClassifier } from '../lib/index.js';
 import { fixture, runEval as run } from './helpers.js';
@@ -151,6 +152,30 @@ describe('eval errors', () => {
     const r = await run(['sst2', '--model', modelDir, '--data', dataDir, '--split', 'train']);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/missing data file .*train\.tsv/);
+  });
+});
+
+describe('eval sst2 --split test (GLUE test sentences, labels from SST-5)', () => {
+  beforeAll(() => {
+    mkdirSync(path.join(dataDir, 'sst5'), { recursive: true });
+    const glue = ['index\tsentence', '0\ta gorgeous -- and witty ( really ) film . ', '1\tnothing works here . ', '2\tit is what it is . ', '3\ta film about humor . ', '4\tthe fans/critics will be bored . '];
+    writeFileSync(path.join(dataDir, 'sst2', 'test.tsv'), glue.join('\n') + '\n');
+    const sst5 = ['label\tsentence', '4\tA gorgeous -- and witty -LRB- really -RRB- film .', '1\tNothing works here .', '2\tIt is what it is .', '3\tA film about humour .', '0\tThe fans\\/critics will be bored .'];
+    writeFileSync(path.join(dataDir, 'sst5', 'test.tsv'), sst5.join('\n') + '\n');
+  });
+
+  it('joins the two files by sentence: neutral and differently spelled sentences left out, 0-1 / 3-4 mapped to 0 / 1', () => {
+    const t = labelledTest(path.join(dataDir, 'sst2'));
+    expect(t.texts).toEqual(['a gorgeous -- and witty ( really ) film .', 'nothing works here .', 'the fans/critics will be bored .']);
+    expect(t.gold).toEqual([1, 0, 0]);
+    expect(t.files).toEqual([path.join(dataDir, 'sst2', 'test.tsv'), path.join(dataDir, 'sst2', '..', 'sst5', 'test.tsv')]);
+  });
+
+  it('runs as a split of the task', async () => {
+    const r = await run(['sst2', '--model', modelDir, '--data', dataDir, '--split', 'test', '--latency-texts', '1', '--json', path.join(tmp, 'test-split.json')]);
+    expect(r.code).toBe(0);
+    const result = JSON.parse(readFileSync(path.join(tmp, 'test-split.json'), 'utf8')) as EvalResult;
+    expect(result).toMatchObject({ task: 'sst2', split: 'test', n: 3 });
   });
 });
 
