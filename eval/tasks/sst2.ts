@@ -34,7 +34,7 @@ export const sst2 = textClassificationTask({
 });
 
 /** SST-5 writes the trees' tokens (-LRB-, \/) in their original case; GLUE lowercases and unescapes them. */
-export const sstKey = (s: string): string =>
+const sstKey = (s: string): string =>
   s.toLowerCase().replaceAll('-lrb-', '(').replaceAll('-rrb-', ')').replaceAll('\\/', '/').replace(/\s+/g, ' ').trim();
 
 /**
