@@ -44,10 +44,7 @@ export async function measureOverhead(bin: string, model: ModelView, work: Workl
     await subject.close();
   }
   const iterations = Math.max(20, engine.samples);
-  const warmup = Math.max(5, Math.round(iterations / 10));
-  const args = [model.target.modelFile, '1', String(item.ids.length), String(iterations), String(threads.intraOpThreads),
-    '--ids', Array.from(item.ids).join(','), '--warmup', String(warmup), '--spinning', threads.allowSpinning ? '1' : '0'];
-  const bare = JSON.parse(await run(bin, args)) as BareOutput;
+  const bare = await bareProgram(bin, model, item, 1, { iterations, warmup: Math.max(5, Math.round(iterations / 10)), threads });
   return {
     model: model.target.name,
     workload: work.name,
@@ -84,11 +81,17 @@ export async function medianOverhead(bin: string, model: ModelView, work: Worklo
 export async function bareBatchedRun(bin: string, model: ModelView, item: Item, batch: number,
   how: { provider?: string; threads?: ThreadSettings; iterations?: number; env?: NodeJS.ProcessEnv } = {}): Promise<BareRun> {
   const iterations = how.iterations ?? 50;
-  const args = [model.target.modelFile, String(batch), String(item.ids.length), String(iterations), String(how.threads?.intraOpThreads ?? 0),
-    '--ids', Array.from(item.ids).join(','), '--warmup', String(Math.max(2, Math.round(iterations / 5))),
-    '--provider', how.provider ?? 'cpu', ...(how.threads ? ['--spinning', how.threads.allowSpinning ? '1' : '0'] : [])];
-  const { runMs: { min: _, ...runMs } } = JSON.parse(await run(bin, args, how.env)) as BareOutput;
+  const { runMs: { min: _, ...runMs } } = await bareProgram(bin, model, item, batch, { ...how, iterations, warmup: Math.max(2, Math.round(iterations / 5)) });
   return { ...runMs, samples: iterations, rowsPerS: batch / (runMs.p50 / 1000) };
+}
+
+/** bench/native/ort_bare_bench on `batch` copies of the item: no threads given is ONNX Runtime's default, no spinning flag its default (on). */
+async function bareProgram(bin: string, model: ModelView, item: Item, batch: number,
+  how: { iterations: number; warmup: number; provider?: string; threads?: ThreadSettings; env?: NodeJS.ProcessEnv }): Promise<BareOutput> {
+  const args = [model.target.modelFile, String(batch), String(item.ids.length), String(how.iterations), String(how.threads?.intraOpThreads ?? 0),
+    '--ids', Array.from(item.ids).join(','), '--warmup', String(how.warmup),
+    '--provider', how.provider ?? 'cpu', ...(how.threads ? ['--spinning', how.threads.allowSpinning ? '1' : '0'] : [])];
+  return JSON.parse(await run(bin, args, how.env)) as BareOutput;
 }
 
 function run(bin: string, args: string[], env?: NodeJS.ProcessEnv): Promise<string> {
