@@ -5,6 +5,7 @@ import { forTexts } from './inputs.js';
 import { openModel, Pipeline, requireOutput, type LoadOptions, type OpenedModel } from './load.js';
 import { defaultModelDir, labelList } from './model-dir.js';
 import { aggregateLogits, DEFAULT_MAX_CHUNKS, longPlan, type LongOptions } from './postprocess/chunks.js';
+import { DocumentHead, documentTokens } from './postprocess/document-head.js';
 import { decodeSequence, type SequencePrediction } from './postprocess/sequence.js';
 
 export interface ClassifyOptions extends RunOptions, LongOptions {
@@ -29,12 +30,19 @@ export interface Classification extends SequencePrediction {
   timing: Timing;
 }
 
+/** A text's logits (`Classifier.logits`) and how they were read. */
+export interface TextLogits extends Omit<Classification, 'label' | 'score' | 'labels' | 'scores'> {
+  logits: Float64Array;
+  multiLabel: boolean;
+}
+
 export class Classifier extends Pipeline {
   readonly labels: readonly string[];
   readonly multiLabel: boolean;
   readonly temperature: number;
-  /** The logits output the classifier reads (public for callers that want raw scores, e.g. serve/'s TEI route). */
+  /** The logits output the classifier reads. */
   readonly output: string;
+  private readonly documentHead: DocumentHead | undefined;
 
   constructor(opened: OpenedModel) {
     super(opened);
@@ -43,6 +51,7 @@ export class Classifier extends Pipeline {
     this.multiLabel = config.problem_type === 'multi_label_classification';
     this.temperature = typeof config.temperature === 'number' && config.temperature > 0 ? config.temperature : 1;
     this.output = requireOutput(opened, { name: 'logits', rank: 2, classes: this.labels.length, orOnly: true });
+    this.documentHead = config.document_head === undefined ? undefined : new DocumentHead(this.model.dir, config.document_head, [{ classes: this.labels.length }]);
   }
 
   classify(text: string, options?: ClassifyOptions): Promise<Classification>;
@@ -51,20 +60,7 @@ export class Classifier extends Pipeline {
     const options = this.withLongDefaults(callOptions);
     return forTexts(input, textsInFlight(this.engine.maxQueue, options), async (text) => {
       checkClassifyOptions(options);
-      const plan = longPlan(options, this.tokenizer.maxTokens, this.tokenizer.specialTokens);
-      const truncate = options.truncate ?? true;
-      // The tokenizer threads (tokenizerThreads) serve the common case, one window cut at the model's limit.
-      const pooled = this.pool && plan.mode === 'truncate' && plan.budget + this.tokenizer.specialTokens === this.tokenizer.maxTokens;
-      const encoded = pooled
-        ? this.tokenizer.oneWindow(await this.pool!.encode(text, truncate))
-        : this.tokenizer.encodeLong(text, plan, truncate);
-      // A text's chunks are queued together, so the batcher can run them in one batch. One window (the common case)
-      // is awaited alone: no Promise.all and its extra promise on the JS thread's hot path.
-      const outs = encoded.sequences.length === 1
-        ? [await this.engine.run(encoded.sequences[0], null, options)]
-        : await Promise.all(encoded.sequences.map((ids) => this.engine.run(ids, null, options)));
-      const multiLabel = options.multiLabel ?? this.multiLabel;
-      const logits = aggregateLogits(outs.map((o) => o.outputs[this.output].data), encoded.weights, plan.aggregate, multiLabel);
+      const { logits, multiLabel, tokens, truncated, chunks, timing } = await this.textLogits(text, options);
       const prediction = decodeSequence(logits, {
         labels: this.labels,
         multiLabel,
@@ -74,10 +70,37 @@ export class Classifier extends Pipeline {
       });
       // Fields listed rather than spread: `{ ...prediction, ... }` cost about 2 µs of the JS thread per call (V8 20).
       const { label, score, labels, scores } = prediction;
-      return { label, score, labels, scores, tokens: encoded.tokens, truncated: encoded.truncated, chunks: outs.length, timing: timingOf(outs) };
+      return { label, score, labels, scores, tokens, truncated, chunks, timing };
     });
   }
 
+  /**
+   * One text's logits as classify decodes them, before the temperature: its windows combined, the folder's document
+   * head added (for callers that want raw scores, e.g. serve/'s TEI route). Options as classify's (the folder's
+   * long-text defaults under them); the decoding ones are ignored.
+   */
+  logits(text: string, options: ClassifyOptions = {}): Promise<TextLogits> {
+    return this.textLogits(text, this.withLongDefaults(options));
+  }
+
+  private async textLogits(text: string, options: ClassifyOptions): Promise<TextLogits> {
+    const plan = longPlan(options, this.tokenizer.maxTokens, this.tokenizer.specialTokens);
+    const truncate = options.truncate ?? true;
+    // The tokenizer threads (tokenizerThreads) serve the common case, one window cut at the model's limit.
+    const pooled = this.pool && plan.mode === 'truncate' && plan.budget + this.tokenizer.specialTokens === this.tokenizer.maxTokens;
+    const encoded = pooled
+      ? this.tokenizer.oneWindow(await this.pool!.encode(text, truncate))
+      : this.tokenizer.encodeLong(text, plan, truncate);
+    // A text's chunks are queued together, so the batcher can run them in one batch. One window (the common case)
+    // is awaited alone: no Promise.all and its extra promise on the JS thread's hot path.
+    const outs = encoded.sequences.length === 1
+      ? [await this.engine.run(encoded.sequences[0], null, options)]
+      : await Promise.all(encoded.sequences.map((ids) => this.engine.run(ids, null, options)));
+    const multiLabel = options.multiLabel ?? this.multiLabel;
+    const logits = aggregateLogits(outs.map((o) => o.outputs[this.output].data), encoded.weights, plan.aggregate, multiLabel);
+    this.documentHead?.apply(documentTokens(encoded.sequences, encoded.weights, this.tokenizer.suffix.length), [logits]);
+    return { logits, multiLabel, tokens: encoded.tokens, truncated: encoded.truncated, chunks: outs.length, timing: timingOf(outs) };
+  }
 }
 
 /**

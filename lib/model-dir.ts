@@ -30,6 +30,8 @@ export interface ModelConfig {
   heads?: HeadConfig[];
   /** Default long-text options of classify/parse (a LongOptions object; docs/long-documents.md). */
   long_options?: unknown;
+  /** A document_head.json beside the model, applied after a text's windows combine (docs/model-folders.md). */
+  document_head?: unknown;
   [key: string]: unknown;
 }
 

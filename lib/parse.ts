@@ -7,6 +7,7 @@ import { forTexts } from './inputs.js';
 import { openModel, Pipeline, requireOutput, type LoadOptions, type OpenedModel } from './load.js';
 import { labelList } from './model-dir.js';
 import { aggregateLogits, longPlan, ownedWordAnswers, type LongOptions, type LongPlan } from './postprocess/chunks.js';
+import { DocumentHead, documentTokens } from './postprocess/document-head.js';
 import { decodeSequence, type SequencePrediction } from './postprocess/sequence.js';
 import { decodeSpans, wordTags, type SlotSpan } from './postprocess/spans.js';
 import type { WordEncoding } from './tokenize.js';
@@ -49,11 +50,14 @@ interface Head {
 export class Parser<H extends HeadKinds = HeadKinds> extends Pipeline {
   readonly heads: readonly Head[];
   private readonly needsWords: boolean;
+  private readonly documentHead: DocumentHead | undefined;
 
   constructor(opened: OpenedModel) {
     super(opened);
     this.heads = readHeads(opened);
     this.needsWords = this.heads.some((h) => h.kind === 'token');
+    const { config, dir } = this.model;
+    this.documentHead = config.document_head === undefined ? undefined : new DocumentHead(dir, config.document_head, this.heads.map((h) => ({ name: h.name, classes: h.labels.length })));
   }
 
   parse(text: string, options?: ParseOptions): Promise<ParseResult<H>>;
@@ -74,19 +78,21 @@ export class Parser<H extends HeadKinds = HeadKinds> extends Pipeline {
       const result: Record<string, unknown> = {
         meta: { tokens: words ? words.tokens : plain!.tokens, truncated: words ? words.truncated : plain!.truncated, chunks: outs.length, timing: timingOf(outs) },
       };
-      for (const head of this.heads) {
-        const logits = outs.map((o) => o.outputs[head.output].data);
+      // Sequence heads: each head's windows combined, then the folder's document head over them all.
+      const combined = this.heads.map((h) => (h.kind === 'sequence' ? aggregateLogits(outs.map((o) => o.outputs[h.output].data), weights, plan.aggregate, h.multiLabel) : new Float64Array()));
+      this.documentHead?.apply(documentTokens(sequences, weights, this.tokenizer.suffix.length), combined);
+      this.heads.forEach((head, k) => {
         if (head.kind === 'sequence') {
           const { labels, multiLabel, temperature } = head;
-          const z = aggregateLogits(logits, weights, plan.aggregate, multiLabel);
-          result[head.name] = decodeSequence(z, { labels, multiLabel, temperature, topK: options.topK, threshold: thresholds[head.name] });
+          result[head.name] = decodeSequence(combined[k], { labels, multiLabel, temperature, topK: options.topK, threshold: thresholds[head.name] });
         } else {
+          const logits = outs.map((o) => o.outputs[head.output].data);
           const { windows, owners } = words!;
           const perWindow = windows.map((w, k) => wordTags(logits[k], head.labels.length, w.firstTokens, head.labels));
           const tags = ownedWordAnswers(perWindow, windows.map((w) => w.firstWord), owners!);
           result[head.name] = decodeSpans(text, words!.words.slice(0, tags.length), tags);
         }
-      }
+      });
       return result as ParseResult<H>;
     });
   }

@@ -1,6 +1,5 @@
 // The handlers: validate (schemas in types.ts), pick the model, call lib/, count, answer. No engine logic here.
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { timingOf } from '../lib/engine.js';
 import { availableProviders, type Classifier, type Parser, type Tagger, type Timing } from '../lib/index.js';
 import { checkText, mapBounded } from '../lib/inputs.js';
 import { ServeError } from './errors.js';
@@ -123,20 +122,14 @@ function checkCount(n: number, max: number): void {
   if (n > max) throw new ServeError('ERR_TOO_MANY_INPUTS', `${n} inputs in one request; at most ${max} are accepted`);
 }
 
-/** TEI's raw_scores: the logits, unscaled by any temperature, best first. The same bounded fan-out as classify. */
+/** TEI's raw_scores: the logits classify decodes, unscaled by any temperature, best first. The same bounded fan-out as classify. */
 async function rawScores(
   clf: Classifier,
   texts: string[],
   run: { signal: AbortSignal; timeoutMs: number; truncate: boolean },
   record: (tokens: number, timings: Timing[]) => void,
 ): Promise<Prediction[][]> {
-  const outs = await mapBounded(texts, clf.engine.maxQueue / 2, async (text) => {
-    const { ids } = clf.tokenizer.encode(checkText(text), run.truncate);
-    const out = await clf.engine.run(ids, null, run);
-    return { tokens: ids.length, out };
-  });
-  record(sum(outs.map((o) => o.tokens)), outs.map(({ out }) => timingOf([out])));
-  return outs.map(({ out }) =>
-    Array.from(out.outputs[clf.output].data, (score, i) => ({ score, label: clf.labels[i] })).sort((a, b) => b.score - a.score),
-  );
+  const outs = await mapBounded(texts, clf.engine.maxQueue / 2, (text) => clf.logits(checkText(text), run));
+  record(sum(outs.map((o) => o.tokens)), outs.map((o) => o.timing));
+  return outs.map(({ logits }) => Array.from(logits, (score, i) => ({ score, label: clf.labels[i] })).sort((a, b) => b.score - a.score));
 }

@@ -51,7 +51,7 @@ interface PyHead {
 
 /** The trainer's own document logits (train/python: data.encode_rows + export.Runner + data.documents) for `texts`. */
 function trainerLogits(dir: string, heads: PyHead[], texts: string[]): number[][][] {
-  const { long_options: long } = readJson(dir, 'config.json');
+  const { long_options: long, document_head: file } = readJson(dir, 'config.json');
   const script = `
 import json, sys
 sys.path.insert(0, ${JSON.stringify(path.join(root, 'train', 'python'))})
@@ -65,9 +65,12 @@ enc = encode_rows(tok, [{"text": t, "heads": {}} for t in a["texts"]], [], a["lo
 names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in tok.model_input_names]
 z = Runner(a["model"], output_names(a["heads"]), names, 1).run(enc["ids"], tok.pad_token_id)
 docs, _ = documents(a["heads"], enc, z, a["long"]["aggregate"])
+if a.get("document_head"):  # --lexical tfidf-document: the file beside the model, as the trainer applied it
+    from document_head import DocumentHead, document_tokens
+    docs = DocumentHead(json.load(open(a["document_head"])), a["heads"]).apply_all(document_tokens(enc, tok), docs)
 print(json.dumps([[[float(v) for v in head] for head in doc] for doc in docs]))
 `;
-  const input = JSON.stringify({ base: TINY_BASE, model: path.join(dir, 'model.onnx'), heads, texts, long });
+  const input = JSON.stringify({ base: TINY_BASE, model: path.join(dir, 'model.onnx'), heads, texts, long, document_head: file && path.join(dir, file) });
   const r = spawnSync(python, ['-c', script], { input, encoding: 'utf8', maxBuffer: 1 << 26 });
   expect(r.status, r.stderr).toBe(0);
   return JSON.parse(r.stdout);
@@ -157,6 +160,25 @@ describe.skipIf(skip)(`npm run train -- --long chunks (20NG-shaped)${reason}`, {
     expect(group.combined).toBeGreaterThanOrEqual(group.encoder);
     expect(m.batch_independence.passed).toBe(true);
     await expectEngineIsTrainer(out, readJson(out, 'config.json'), m);
+  });
+
+  it('--lexical tfidf-document: fitted on whole posts, applied after the windows combine (document_head.json); the engine answers as the trainer scored', async () => {
+    const out = path.join(tmp, 'document');
+    expect(await run('20ng-consolidated', 'document', ['--lexical', 'tfidf-document', '--nested-heads', 'marginal'])).toBe(0);
+    const config = readJson(out, 'config.json');
+    expect(config.document_head).toBe('document_head.json');
+    const m = readJson(out, 'manifest.json');
+    expect(m.lexical.level).toMatch(/^document/);
+    expect(m.lexical.fitted_on).toBe('60 documents of 60 training texts');
+    expect(m.nested_heads.rule).toMatch(/per document/);
+    const group = m.lexical.heads.group;
+    expect(group.lexical_alone).toBeGreaterThan(group.encoder);
+    expect(group.weight).toBeGreaterThan(0);
+    // The weights live in the file beside the model, read by lib/postprocess/document-head.ts.
+    const head = readJson(out, 'document_head.json');
+    expect(Object.keys(head.lexical.heads)).toContain('group');
+    expect(m.batch_independence.passed).toBe(true);
+    await expectEngineIsTrainer(out, config, m);
   });
 
   it('the lexical features are scikit-learn\'s TfidfVectorizer(sublinear_tf=True) over word-piece ids; padding and unseen ids ignored', () => {
@@ -268,6 +290,7 @@ describe('train options: long documents and derived heads', () => {
     const arg = (f: string) => c.pythonArgs[c.pythonArgs.indexOf(f) + 1];
     expect([arg('--long'), arg('--max-chunks'), arg('--eval-max-chunks'), arg('--aggregate')]).toEqual(['chunks', '2', '64', 'weighted']);
     expect(() => parseTrainArgs(['--data', 'x.csv', '--stride', '10'], root)).toThrow(/--stride applies to --long chunks/);
+    expect(() => parseTrainArgs(['--data', 'x.csv', '--lexical', 'tfidf-document'], root)).toThrow(/tfidf-document needs --long chunks/);
     expect(() => parseTrainArgs(['--data', 'x.csv', '--long', 'chunks', '--teacher-targets', 't.npz'], root)).toThrow(/does not combine/);
     expect(() => parseTrainArgs(['--data', 'x.csv', '--long', 'pages'], root)).toThrow(/--long must be truncate or chunks/);
     expect(() => parseTrainArgs(['--data', 'x.csv', '--derive', '{"category": {"map": {}}}'], root)).toThrow(/needs "from"/);

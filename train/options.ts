@@ -56,7 +56,9 @@ Model:
                          tokens' mean, as the sentence-transformers bases were trained)
   --lexical L            none (default) | tfidf: after training, fit a tf-idf logistic regression over each window's
                          word pieces and add its logits to the single-label sequence heads, weighted on dev; one
-                         ONNX graph still (train/python/lexical.py)
+                         ONNX graph still (train/python/lexical.py) | tfidf-document (with --long chunks): over each
+                         whole document, after its windows are combined; --nested-heads moves there too; written as
+                         document_head.json beside the model (train/python/document_head.py)
   --nested-heads N       none (default) | marginal: a head whose labels group another head's (20NG category <- group,
                          MASSIVE scenario <- intent) mixes in the other head's probabilities summed per its label,
                          the share chosen on dev; one ONNX graph still (train/python/nested.py)
@@ -189,10 +191,12 @@ export function parseTrainArgs(argv: string[], root: string): TrainOptions | 'he
   const aggregate = choice('aggregate', ['weighted', 'mean', 'max'], DEFAULT_AGGREGATION)!;
   choice('int8', ['auto', 'static', 'dynamic']);
   choice('pooling', ['cls', 'mean']);
-  choice('lexical', ['none', 'tfidf']);
+  choice('lexical', ['none', 'tfidf', 'tfidf-document']);
   choice('nested-heads', ['none', 'marginal']);
   const ema = str('ema');
   if (ema !== undefined && !(Number(ema) >= 0 && Number(ema) < 1)) throw new UsageError(`--ema must be a decay in [0, 1), got '${ema}'`);
+  // A one-window text has no document beyond its window: --lexical tfidf is that head, inside the graph.
+  if (str('lexical') === 'tfidf-document' && long !== 'chunks') throw new UsageError('--lexical tfidf-document needs --long chunks');
   for (const k of ['stride', 'max-chunks']) {
     if (str(k) !== undefined && !(Number.isInteger(Number(str(k))) && Number(str(k)) >= 1)) throw new UsageError(`--${k} must be a positive integer, got '${str(k)}'`);
     if (str(k) !== undefined && long !== 'chunks') throw new UsageError(`--${k} applies to --long chunks`);

@@ -189,7 +189,7 @@ export function aggregateLogits(chunks: readonly ArrayLike<number>[], weights: r
   return out;
 }
 
-function logSoftmax(z: ArrayLike<number>): Float64Array {
+export function logSoftmax(z: ArrayLike<number>): Float64Array {
   let max = -Infinity;
   for (let i = 0; i < z.length; i++) max = Math.max(max, z[i]);
   let sum = 0;

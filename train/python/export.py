@@ -16,6 +16,7 @@ import torch
 from transformers import AutoConfig
 
 from data import document_windows, documents, is_multi, is_token
+from document_head import FILE as DOCUMENT_FILE, document_tokens
 from metrics import evaluate, gold_of, predict
 from model import Graph, MultiHead
 from prep import (STATIC_SETTINGS, ece, ffn_output_matmuls, fit_temperature, fuse, log, nll, nll_sigmoid, quantize,
@@ -154,10 +155,11 @@ def config_json(cfg, heads, outputs, T, name, long_options=None):
     return dict(sorted(c.items()))
 
 
-def export(a, best, heads, tok, splits, train_rows, train_enc, work, staging, add_ons=None):
+def export(a, best, heads, tok, splits, train_rows, train_enc, work, staging, add_ons=None, document=None):
     """Writes model.onnx, config.json and the tokenizer files into `staging`; returns the manifest's export,
     calibration and metrics sections. `splits`: {name: (rows, enc)} with dev first; `add_ons`: modules fitted after
-    training, set on the model by attribute name (--lexical, --nested-heads)."""
+    training, set on the model by attribute name (--lexical, --nested-heads); `document`: (DocumentHead, its JSON)
+    applied to each document after its windows are combined (--lexical tfidf-document), written beside the model."""
     t_start = time.time()
     cfg = AutoConfig.from_pretrained(best, attn_implementation="eager")  # eager: the graph ORT's fusions match
     model = MultiHead(cfg, heads)
@@ -185,6 +187,10 @@ def export(a, best, heads, tok, splits, train_rows, train_enc, work, staging, ad
     # Per row; a chunked document's windows combined as the engine combines them.
     L = {k: {s: documents(heads, enc, r.run(enc["ids"], tok.pad_token_id, bs[k]), a.aggregate)[0] for s, (_, enc) in splits.items()}
          for k, r in runners.items()}
+    if document:
+        tokens = {s: document_tokens(enc, tok) for s, (_, enc) in splits.items()}
+        L = {k: {s: document[0].apply_all(tokens[s], z) for s, z in per.items()} for k, per in L.items()}
+        json.dump(document[1], open(staging / DOCUMENT_FILE, "w"))
 
     # Temperature per sequence head, on the dev rows whose text is not a training text (fp32 logits, min NLL).
     seen = {r["text"] for r in train_rows}
@@ -231,7 +237,10 @@ def export(a, best, heads, tok, splits, train_rows, train_enc, work, staging, ad
     # --long chunks: the folder reads long texts as it was scored here, unless a call says otherwise.
     long_options = ({"long": "chunks", "window": a.max_length, "stride": a.stride, "aggregate": a.aggregate,
                      "maxChunks": a.eval_max_chunks} if a.long == "chunks" else None)
-    json.dump(config_json(cfg, heads, outputs, T, a.name or name, long_options), open(staging / "config.json", "w"), indent=2)
+    config = config_json(cfg, heads, outputs, T, a.name or name, long_options)
+    if document:
+        config["document_head"] = DOCUMENT_FILE
+    json.dump(config, open(staging / "config.json", "w"), indent=2)
     write_tokenizer(tok, a.max_length, work / "tok_out", staging)
     return {
         "export": {"exporter": "torch.onnx.export (TorchScript, dynamo=False), eager attention", "opset": a.opset,

@@ -72,9 +72,11 @@ def parse_args(argv=None):
     p.add_argument("--max-chunks", type=int, default=64, help="most windows per training document, from its start")
     p.add_argument("--eval-max-chunks", type=int, default=64, help="most windows per dev/test document (the engine's maxChunks)")
     p.add_argument("--aggregate", choices=("weighted", "mean", "max"), default="weighted", help="how a document's windows combine")
-    p.add_argument("--lexical", choices=("none", "tfidf"), default="none",
+    p.add_argument("--lexical", choices=("none", "tfidf", "tfidf-document"), default="none",
                    help="tfidf: add a tf-idf logistic regression over each window's word pieces to the single-label "
-                        "sequence heads, weighted on dev (train/python/lexical.py); fitted after training")
+                        "sequence heads, weighted on dev (train/python/lexical.py); fitted after training. "
+                        "tfidf-document (--long chunks): over each whole document, after its windows are combined "
+                        "(train/python/document_head.py)")
     p.add_argument("--nested-heads", choices=("none", "marginal"), default="none",
                    help="marginal: a head whose labels group another head's mixes in that head's summed probabilities, "
                         "the share chosen on dev (train/python/nested.py); fitted after training, after --lexical")
@@ -312,8 +314,8 @@ def main():
     summary = trained(run, a) or train(a, heads, tok, bdir, rows, enc, *splits["dev"], run)
     best = run / "best"
     staging.mkdir(parents=True, exist_ok=True)
-    add_ons, records = fit_add_ons(a, heads, tok, best, rows, splits["dev"])
-    part = export(a, best, heads, tok, splits, rows, enc, work, staging, add_ons)
+    add_ons, records, document = fit_add_ons(a, heads, tok, best, rows, splits["dev"])
+    part = export(a, best, heads, tok, splits, rows, enc, work, staging, add_ons, document)
     meta = json.load(open(best / "meta.json"))
     targs = meta["args"]
     manifest = {
@@ -364,6 +366,9 @@ def check_add_ons(a, heads, rows):
     import nested
     if a.lexical != "none":
         lexical.heads_to_fit(heads)
+    if a.lexical == "tfidf-document" and a.long != "chunks":
+        raise SystemExit("--lexical tfidf-document needs --long chunks (a one-window text has no document beyond its "
+                         "window: --lexical tfidf is that head, inside the graph)")
     if a.nested_heads != "none":
         nested.pairs_or_exit(heads, rows)
 
@@ -371,20 +376,25 @@ def check_add_ons(a, heads, rows):
 def fit_add_ons(a, heads, tok, best, rows, dev):
     """--lexical, then --nested-heads (it mixes the logits the lexical head has changed): fitted after training (a
     finished run only re-exports) against the best checkpoint's dev logits. Returns ({model attribute: module},
-    {manifest section: record}); modules whose dev-chosen weights are all 0 are left out, records kept."""
+    {manifest section: record}, the document head or None); modules whose dev-chosen weights are all 0 are left out,
+    records kept. With --lexical tfidf-document both live in the document head, after the windows are combined."""
+    import document_head
     import lexical
     import nested
     if a.lexical == "none" and a.nested_heads == "none":
-        return {}, {}
+        return {}, {}, None
     model = MultiHead(AutoConfig.from_pretrained(best), heads)
     model.load_state_dict(torch.load(best / "model.pt"))
     window_logits = lambda enc: torch_logits(model, heads, enc, tok.pad_token_id)[0]
+    if a.lexical == "tfidf-document":
+        head, records, spec = document_head.fit(a, heads, tok, rows, dev, window_logits, log)
+        return {}, records, head and (head, spec)
     records = {}
     if a.lexical != "none":
         model.lexical, records["lexical"] = lexical.fit(a, heads, tok, rows, dev, window_logits, log)
     if a.nested_heads != "none":
         model.nested, records["nested_heads"] = nested.fit(a, heads, rows, dev, window_logits, log)
-    return {k: getattr(model, k) for k in ("lexical", "nested") if getattr(model, k) is not None}, records
+    return {k: getattr(model, k) for k in ("lexical", "nested") if getattr(model, k) is not None}, records, None
 
 
 def long_plans(a, tok, heads):
