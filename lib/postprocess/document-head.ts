@@ -34,7 +34,8 @@ interface NestedMix {
 const OUTSIDE = -1e4;
 
 export class DocumentHead {
-  private readonly column: Map<number, number>;
+  /** Token id -> its column, -1 where the head has none. */
+  private readonly column: Int32Array;
   private readonly idf: Float64Array;
   private readonly lexical: LexicalHead[];
   private readonly nested: NestedMix[];
@@ -62,7 +63,8 @@ export class DocumentHead {
     const lex = spec?.lexical;
     const columns = lex ? lex.columns : [];
     if (!Array.isArray(columns) || !columns.every((c) => Number.isInteger(c) && c >= 0)) fail('lexical.columns must be token ids');
-    this.column = new Map(columns.map((id, j) => [id, j]));
+    this.column = new Int32Array(columns.reduce((m, id) => Math.max(m, id + 1), 0)).fill(-1);
+    columns.forEach((id, j) => (this.column[id] = j));
     this.idf = lex ? numbers(lex.idf, columns.length, 'lexical.idf') : new Float64Array();
     this.lexical = Object.entries(lex?.heads ?? {}).map(([name, h]) => {
       const at = indexOf(name);
@@ -102,8 +104,8 @@ export class DocumentHead {
   private addLexical(tokens: Iterable<number>, logits: Float64Array[]): void {
     const counts = new Map<number, number>();
     for (const t of tokens) {
-      const j = this.column.get(t);
-      if (j !== undefined) counts.set(j, (counts.get(j) ?? 0) + 1);
+      const j = t < this.column.length ? this.column[t] : -1;
+      if (j >= 0) counts.set(j, (counts.get(j) ?? 0) + 1);
     }
     const cols = [...counts.keys()];
     const x = cols.map((j) => (1 + Math.log(counts.get(j)!)) * this.idf[j]);
