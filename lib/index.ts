@@ -1,5 +1,5 @@
 export { loadClassifier, Classifier } from './classify.js';
-export type { Classification, ClassifyOptions } from './classify.js';
+export type { Classification, ClassifyOptions, TextLogits } from './classify.js';
 export { loadTagger, Tagger } from './tag-slots.js';
 export type { Tagging } from './tag-slots.js';
 export { loadParser, Parser } from './parse.js';

@@ -250,12 +250,13 @@ print(found, len(broken), float(np.abs(torch_out - ref).max()), float(np.abs(onn
     expect(existsSync(path.join(tmp, 'w-no-pair', 'run'))).toBe(false); // no training step was taken
   });
 
-  it('the 7-class recipe: one head from the map; loadClassifier(dir).classify(text) chunks by default, as the trainer scored', async () => {
+  it('the 7-class recipe with a document head: one head from the map; loadClassifier(dir).classify(text) chunks by default, as the trainer scored', async () => {
     const out = path.join(tmp, 'seven');
-    expect(await run('20ng-7class', 'seven', ['--aggregate', 'mean'])).toBe(0);
+    expect(await run('20ng-7class', 'seven', ['--aggregate', 'mean', '--lexical', 'tfidf-document'])).toBe(0);
     const config = readJson(out, 'config.json');
     expect(Object.values(config.id2label)).toEqual(['alt', 'comp', 'misc', 'rec', 'sci', 'soc', 'talk']);
     expect(config.long_options.aggregate).toBe('mean');
+    expect(Object.keys(readJson(out, config.document_head).lexical.heads)).toEqual(['category']);
     const texts = testTexts();
     const python = trainerLogits(out, [{ name: 'category', kind: 'sequence', problem_type: 'single_label_classification', labels: Object.values(config.id2label) }], texts);
     const clf = await loadClassifier(out);

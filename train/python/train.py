@@ -376,7 +376,7 @@ def check_add_ons(a, heads, rows):
 def fit_add_ons(a, heads, tok, best, rows, dev):
     """--lexical, then --nested-heads (it mixes the logits the lexical head has changed): fitted after training (a
     finished run only re-exports) against the best checkpoint's dev logits. Returns ({model attribute: module},
-    {manifest section: record}, the document head or None); modules whose dev-chosen weights are all 0 are left out,
+    {manifest section: record}, (document head, its JSON) or None); modules whose dev-chosen weights are all 0 are left out,
     records kept. With --lexical tfidf-document both live in the document head, after the windows are combined."""
     import document_head
     import lexical
