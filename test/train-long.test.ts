@@ -181,6 +181,25 @@ describe.skipIf(skip)(`npm run train -- --long chunks (20NG-shaped)${reason}`, {
     await expectEngineIsTrainer(out, config, m);
   });
 
+  it('the trainer\'s document head (train/python/document_head.py) computes what lib does, by the same hand figures; a document without a known token gets the bias', () => {
+    const script = `
+import sys, json
+sys.path.insert(0, ${JSON.stringify(path.join(root, 'train', 'python'))})
+from document_head import DocumentHead
+spec = {"lexical": {"columns": [5, 7], "idf": [1, 2], "heads": {"a": {"coef": [[1, 0], [0, 1]], "bias": [0, 0.5]}}}, "nested": []}
+h = DocumentHead(spec, [{"name": "a"}])
+print(json.dumps([list(h.apply([5, 5, 7, 9], [[0, 0]])[0]), list(h.apply([], [[0, 0]])[0])]))
+`;
+    const r = spawnSync(python, ['-c', script], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const [seen, empty] = JSON.parse(r.stdout);
+    const x = [1 + Math.log(2), 2];
+    const norm = Math.hypot(...x);
+    expect(seen[0]).toBeCloseTo(x[0] / norm, 12);
+    expect(seen[1]).toBeCloseTo(x[1] / norm + 0.5, 12);
+    expect(empty).toEqual([0, 0.5]);
+  });
+
   it('the lexical features are scikit-learn\'s TfidfVectorizer(sublinear_tf=True) over word-piece ids; padding and unseen ids ignored', () => {
     const script = `
 import sys

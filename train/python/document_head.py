@@ -101,8 +101,9 @@ class DocumentHead:
     def apply(self, ids, logits):
         out = [np.array(z, np.float64) for z in logits]
         if self.column:
-            cols, counts = np.unique([self.column[t] for t in ids if t in self.column], return_counts=True)
-            x = (1 + np.log(counts)) * self.idf[cols] if len(cols) else np.zeros(0)
+            seen = np.array([self.column[t] for t in ids if t in self.column], np.int64)  # int even when empty
+            cols, counts = np.unique(seen, return_counts=True)
+            x = (1 + np.log(counts)) * self.idf[cols]
             x = x / max(np.sqrt((x * x).sum()), 1e-12)
             for n, (w, b) in self.lex.items():
                 out[self.names.index(n)] += w[:, cols] @ x + b
