@@ -79,7 +79,8 @@ export class Classifier extends Pipeline {
    * head added (for callers that want raw scores, e.g. serve/'s TEI route). Options as classify's (the folder's
    * long-text defaults under them); the decoding ones are ignored.
    */
-  logits(text: string, options: ClassifyOptions = {}): Promise<TextLogits> {
+  async logits(text: string, options: ClassifyOptions = {}): Promise<TextLogits> {
+    checkClassifyOptions(options);
     return this.textLogits(text, this.withLongDefaults(options));
   }
 

@@ -14,6 +14,7 @@ text cut at max_chunks counts what the engine read, and the same bytes give the 
 import json
 
 import numpy as np
+import torch
 
 import lexical
 import nested
@@ -56,8 +57,8 @@ def fit(a, heads, tok, train_rows, dev, window_logits, say):
     spec = {"lexical": lexical_spec(lex) if lex else None, "nested": []}
     if a.nested_heads != "none":
         with_lexical = DocumentHead(spec, heads).apply_all(dev_docs["ids"], encoder)
-        mixer, records["nested_heads"] = nested.fit(a, heads, train_rows, (dev_rows, dev_docs), lambda _: with_lexical, say)
-        records["nested_heads"]["rule"] = records["nested_heads"]["rule"].replace("per window", "per document, after its windows are combined and the lexical head added")
+        mixer, records["nested_heads"] = nested.fit(a, heads, train_rows, (dev_rows, dev_docs), lambda _: with_lexical, say,
+                                                    "per document, after its windows are combined and the lexical head added")
         spec["nested"] = [nested_spec(mixer, fine, coarse, mix) for fine, coarse, mix in (mixer.pairs if mixer else [])]
     records["lexical"]["level"] = "document: the tokens its windows cover, added after the windows are combined"
     if not spec["lexical"] and not spec["nested"]:
@@ -79,6 +80,11 @@ def lexical_spec(lex):
                           "bias": rounded(getattr(lex, f"b_{n}").numpy())} for n in lex.names}}
 
 
+def members(coarse_of, coarse_labels):
+    """nested.Nested's [coarse, fine] 0/1 matrix from each fine label's coarse label."""
+    return (np.asarray(coarse_of)[None, :] == np.arange(coarse_labels)[:, None]).astype(np.float64)
+
+
 def nested_spec(mixer, fine, coarse, mix):
     """`members[f]`: the coarse label index of fine label f (the one row of the mask where it is not masked out)."""
     inside = getattr(mixer, f"mask_{fine}_{coarse}").numpy() == 0  # [coarse, fine]
@@ -86,7 +92,8 @@ def nested_spec(mixer, fine, coarse, mix):
 
 
 class DocumentHead:
-    """document_head.json applied to one document: lexical logits added, then each nested mix; lib's mirror."""
+    """document_head.json applied to one document: lexical logits added, then each nested mix; lib's mirror, computed
+    with the window-level head's own pieces (lexical.tfidf, nested.Nested) on the file's numbers."""
 
     def __init__(self, spec, heads):
         self.names = [h["name"] for h in heads]
@@ -94,26 +101,22 @@ class DocumentHead:
         self.column = {}
         if lex:
             self.column = {t: j for j, t in enumerate(lex["columns"])}
-            self.idf = np.array(lex["idf"])
+            self.idf = np.array(lex["idf"], np.float64)
             self.lex = {n: (np.array(v["coef"]), np.array(v["bias"])) for n, v in lex["heads"].items()}
-        self.nested = spec["nested"]
+        sizes = {h["name"]: len(h["labels"]) for h in heads if "labels" in h}
+        self.nested = nested.Nested([(p["fine"], p["coarse"], members(p["members"], sizes[p["coarse"]]), p["mix"])
+                                     for p in spec["nested"]]) if spec["nested"] else None
 
     def apply(self, ids, logits):
         out = [np.array(z, np.float64) for z in logits]
         if self.column:
             seen = np.array([self.column[t] for t in ids if t in self.column], np.int64)  # int even when empty
-            cols, counts = np.unique(seen, return_counts=True)
-            x = (1 + np.log(counts)) * self.idf[cols]
-            x = x / max(np.sqrt((x * x).sum()), 1e-12)
+            x = lexical.tfidf(lexical.counts_matrix([seen], len(self.idf)), self.idf)
             for n, (w, b) in self.lex.items():
-                out[self.names.index(n)] += w[:, cols] @ x + b
-        for p in self.nested:
-            f, c = self.names.index(p["fine"]), self.names.index(p["coarse"])
-            lp = out[f] - out[f].max()
-            lp = lp - np.log(np.exp(lp).sum())
-            member = np.array(p["members"])[None, :] == np.arange(len(out[c]))[:, None]
-            marginal = np.log(np.exp(lp[None, :] + np.where(member, 0.0, nested.OUTSIDE)).sum(1))
-            out[c] = (1 - p["mix"]) * out[c] + p["mix"] * marginal
+                out[self.names.index(n)] += np.asarray(x @ w.T).ravel() + b
+        if self.nested:
+            mixed = self.nested({n: torch.tensor(z)[None] for n, z in zip(self.names, out)})
+            out = [mixed[n][0].numpy() for n in self.names]
         return out
 
     def apply_all(self, docs, logits):

@@ -68,7 +68,7 @@ def pairs_or_exit(heads, rows):
     return pairs
 
 
-def fit(a, heads, train_rows, dev, window_logits, say):
+def fit(a, heads, train_rows, dev, window_logits, say, where="per window"):
     """The Nested module (pairs whose dev-chosen mix is 0 left out; None when none is left) and the manifest's
     record. `window_logits(enc)`: the trained model's logits per encoded sequence (lexical head included)."""
     pairs = pairs_or_exit(heads, train_rows)
@@ -96,6 +96,6 @@ def fit(a, heads, train_rows, dev, window_logits, say):
         if best > 0:
             kept.append((fine["name"], coarse["name"], member, best))
     return (Nested(kept) if kept else None), {"rule": "coarse logits = (1 - mix) * head + mix * log sum of the fine "
-                                                      "head's probabilities over the coarse label's members, per window",
+                                                      "head's probabilities over the coarse label's members, " + where,
                                               "mix_chosen_on": f"dev ({len(dev_rows)} texts): accuracy, then NLL",
                                               "heads": record}
