@@ -17,6 +17,10 @@ export interface HeadConfig {
   problem_type?: string;
   id2label: Record<string, string>;
   temperature?: number;
+  /** Token heads: the slot types whose spans may directly follow one of the same type (lib/postprocess/spans.ts bioRules). */
+  adjacent_spans?: unknown;
+  /** Token heads: per sequence head, per label, the slot types seen with it in training (lib/postprocess/spans.ts SlotTypes). */
+  slot_types_by?: unknown;
 }
 
 export interface ModelConfig {
@@ -28,6 +32,8 @@ export interface ModelConfig {
   /** Calibration temperature fitted on held-out data (our manifest convention); 1 when absent. */
   temperature?: number;
   heads?: HeadConfig[];
+  /** A token-classification folder's adjacent_spans, as HeadConfig's. */
+  adjacent_spans?: unknown;
   /** Default long-text options of classify/parse (a LongOptions object; docs/long-documents.md). */
   long_options?: unknown;
   /** A document_head.json beside the model, applied after a text's windows combine (docs/model-folders.md). */

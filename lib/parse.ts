@@ -8,8 +8,9 @@ import { openModel, Pipeline, requireOutput, type LoadOptions, type OpenedModel 
 import { labelList } from './model-dir.js';
 import { aggregateLogits, longPlan, ownedWordAnswers, type LongOptions, type LongPlan } from './postprocess/chunks.js';
 import { DocumentHead, documentTokens } from './postprocess/document-head.js';
+import { argmax } from './postprocess/activations.js';
 import { decodeSequence, type SequencePrediction } from './postprocess/sequence.js';
-import { decodeSpans, wordTags, type SlotSpan } from './postprocess/spans.js';
+import { bioRulesOf, decodeSpans, SlotTypes, wordTags, type BioRules, type SlotSpan } from './postprocess/spans.js';
 import type { WordEncoding } from './tokenize.js';
 
 /** Head name -> kind, e.g. `{ intent: 'sequence'; slots: 'token' }`, to type what parse returns. */
@@ -45,6 +46,10 @@ interface Head {
   labels: string[];
   multiLabel: boolean;
   temperature: number;
+  /** Token heads: how tags may follow one another (sequence heads: unused). */
+  rules: BioRules;
+  /** Token heads: the slot types each sequence label allows, from config.json slot_types_by. */
+  slotTypes?: SlotTypes;
 }
 
 export class Parser<H extends HeadKinds = HeadKinds> extends Pipeline {
@@ -81,6 +86,11 @@ export class Parser<H extends HeadKinds = HeadKinds> extends Pipeline {
       // Sequence heads: each head's windows combined, then the folder's document head over them all.
       const combined = this.heads.map((h) => (h.kind === 'sequence' ? aggregateLogits(outs.map((o) => o.outputs[h.output].data), weights, plan.aggregate, h.multiLabel) : new Float64Array()));
       this.documentHead?.apply(documentTokens(sequences, weights, this.tokenizer.suffix.length), combined);
+      // A sequence head's top label (before thresholds, which only decide what parse reports) for the token heads.
+      const top = (name: string) => {
+        const k = this.heads.findIndex((h) => h.name === name);
+        return this.heads[k].labels[argmax(combined[k])];
+      };
       this.heads.forEach((head, k) => {
         if (head.kind === 'sequence') {
           const { labels, multiLabel, temperature } = head;
@@ -88,7 +98,8 @@ export class Parser<H extends HeadKinds = HeadKinds> extends Pipeline {
         } else {
           const logits = outs.map((o) => o.outputs[head.output].data);
           const { windows, owners } = words!;
-          const perWindow = windows.map((w, k) => wordTags(logits[k], head.labels.length, w.firstTokens, head.labels));
+          const allowed = head.slotTypes?.allowed(top);
+          const perWindow = windows.map((w, k) => wordTags(logits[k], head.labels.length, w.firstTokens, head.labels, head.rules, allowed));
           const tags = ownedWordAnswers(perWindow, windows.map((w) => w.firstWord), owners!);
           result[head.name] = decodeSpans(text, words!.words.slice(0, tags.length), tags);
         }
@@ -137,7 +148,7 @@ function readHeads(opened: OpenedModel): Head[] {
     throw new ModelLoadError(`${where} has no "heads" list; see docs/model-folders.md (single-head folders load with loadClassifier/loadTagger)`);
   }
   const seen = new Set<string>();
-  return config.heads.map((h, i) => {
+  const heads: Head[] = config.heads.map((h, i) => {
     const at = `${where} heads[${i}]`;
     if (typeof h?.name !== 'string' || h.name === 'meta' || seen.has(h.name)) throw new ModelLoadError(`${at}.name must be a unique string other than "meta"`);
     if (h.kind !== 'sequence' && h.kind !== 'token') throw new ModelLoadError(`${at}.kind must be "sequence" or "token"`);
@@ -145,6 +156,12 @@ function readHeads(opened: OpenedModel): Head[] {
     const labels = labelList(h.id2label, at);
     const output = requireOutput(opened, { name: h.output, rank: h.kind === 'sequence' ? 2 : 3, classes: labels.length });
     const temperature = typeof h.temperature === 'number' && h.temperature > 0 ? h.temperature : 1;
-    return { name: h.name, kind: h.kind, output, labels, multiLabel: h.problem_type === 'multi_label_classification', temperature };
+    const rules = bioRulesOf(h.kind === 'token' ? h.adjacent_spans : undefined, labels, at);
+    return { name: h.name, kind: h.kind, output, labels, multiLabel: h.problem_type === 'multi_label_classification', temperature, rules };
   });
+  const sequence = heads.filter((h) => h.kind === 'sequence');
+  heads.forEach((h, i) => {
+    if (h.kind === 'token') h.slotTypes = SlotTypes.of(config.heads![i].slot_types_by, h.labels, sequence, `${where} heads[${i}]`);
+  });
+  return heads;
 }

@@ -3,7 +3,7 @@ import { timingOf, type RunOptions, type Timing } from './engine.js';
 import { forTexts } from './inputs.js';
 import { openModel, Pipeline, requireOutput, type LoadOptions, type OpenedModel } from './load.js';
 import { labelList } from './model-dir.js';
-import { decodeSpans, wordTags, type SlotSpan } from './postprocess/spans.js';
+import { bioRulesOf, decodeSpans, wordTags, type BioRules, type SlotSpan } from './postprocess/spans.js';
 
 export interface Tagging {
   slots: SlotSpan[];
@@ -15,11 +15,13 @@ export interface Tagging {
 export class Tagger extends Pipeline {
   readonly labels: readonly string[];
   private readonly output: string;
+  private readonly rules: BioRules;
 
   constructor(opened: OpenedModel) {
     super(opened);
     this.labels = labelList(this.model.config.id2label, `${this.model.dir}/config.json`);
     this.output = requireOutput(opened, { name: 'logits', rank: 3, classes: this.labels.length, orOnly: true });
+    this.rules = bioRulesOf(this.model.config.adjacent_spans, this.labels, `${this.model.dir}/config.json`);
   }
 
   tagSlots(text: string, options?: RunOptions): Promise<Tagging>;
@@ -29,7 +31,7 @@ export class Tagger extends Pipeline {
       const { words, windows } = this.tokenizer.encodeWords(text, 'all');
       // Windows of one text run concurrently, so the batcher can put them in one batch.
       const outs = await Promise.all(windows.map((w) => this.engine.run(w.ids, null, options)));
-      const tags = windows.flatMap((w, i) => wordTags(outs[i].outputs[this.output].data, this.labels.length, w.firstTokens, this.labels));
+      const tags = windows.flatMap((w, i) => wordTags(outs[i].outputs[this.output].data, this.labels.length, w.firstTokens, this.labels, this.rules));
       return { slots: decodeSpans(text, words, tags), windows: windows.length, timing: timingOf(outs) };
     });
   }

@@ -1,3 +1,6 @@
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadClassifier, loadParser, loadTagger, type Parser, type Tagger } from '../lib/index.js';
 import { fixture, sampleTexts } from './helpers.js';
@@ -93,5 +96,59 @@ describe('loadParser / parse', () => {
 
   it('a folder without heads is refused with a pointer to the convention', async () => {
     await expect(loadParser(fixture('tiny-bert'))).rejects.toThrow(/no "heads" list; see docs\/model-folders.md/);
+  });
+});
+
+describe('parse: the slots head\'s decoding rules from config.json', () => {
+  const text = 'weather in paris tomorrow and book a table for two at an italian restaurant in rome';
+  let dir: string;
+  /** tiny-joint with its slots head's config extended by `extra`. */
+  const jointWith = (name: string, extra: Record<string, unknown>) => {
+    const to = path.join(dir, name);
+    mkdirSync(to);
+    for (const f of readdirSync(fixture('tiny-joint'))) copyFileSync(path.join(fixture('tiny-joint'), f), path.join(to, f));
+    const config = JSON.parse(readFileSync(path.join(to, 'config.json'), 'utf8'));
+    config.heads[1] = { ...config.heads[1], ...extra };
+    writeFileSync(path.join(to, 'config.json'), JSON.stringify(config));
+    return to;
+  };
+  const parseWith = async (name: string, extra: Record<string, unknown>) => {
+    const p = await loadParser<{ intent: 'sequence'; slots: 'token' }>(jointWith(name, extra));
+    try {
+      return await p.parse(text);
+    } finally {
+      await p.dispose();
+    }
+  };
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'slot-rules-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('slot_types_by: slots only of the types the predicted intent had in training', async () => {
+    const free = await parseWith('free', {});
+    const intent = free.intent.label!;
+    const types = new Set(free.slots.map((s) => s.slot));
+    expect(types.size).toBeGreaterThan(1); // random weights tag several types: the rule has something to remove
+    const kept = [...types][0];
+    const only = await parseWith('only', { slot_types_by: { intent: { [intent]: [kept] } } });
+    expect(only.intent).toEqual(free.intent);
+    expect(only.slots.length).toBeGreaterThan(0);
+    expect(only.slots.every((s) => s.slot === kept)).toBe(true);
+    expect((await parseWith('none', { slot_types_by: { intent: { [intent]: [] } } })).slots).toEqual([]);
+    // Another intent's list does not apply.
+    const other = ['PlayMusic', 'GetWeather', 'BookRestaurant'].find((l) => l !== intent)!;
+    expect((await parseWith('other', { slot_types_by: { intent: { [other]: [] } } })).slots).toEqual(free.slots);
+  });
+
+  it('refuses rules that do not fit the heads', async () => {
+    for (const [name, extra, message] of [
+      ['bad-head', { slot_types_by: { scenario: {} } }, /slot_types_by.scenario: not a single-label sequence head/],
+      ['bad-label', { slot_types_by: { intent: { Nope: [] } } }, /"Nope" is not one of its labels/],
+      ['bad-type', { slot_types_by: { intent: { PlayMusic: ['city'] } } }, /slot_types_by.intent.PlayMusic must list slot types/],
+      ['bad-adjacent', { adjacent_spans: 'artist' }, /heads\[1\].adjacent_spans must list slot types/],
+    ] as const) {
+      await expect(loadParser(jointWith(name, extra))).rejects.toMatchObject({ code: 'ERR_MODEL_LOAD', message: expect.stringMatching(message) });
+    }
   });
 });

@@ -10,6 +10,7 @@ import { loadClassifier, loadParser } from '../lib/index.js';
 import { checkBatchIndependence } from '../train/batch-check.js';
 import { main, repoRelative } from '../train/cli.js';
 import { parseTrainArgs } from '../train/options.js';
+import { prepareData, writeCanonical } from '../train/work-data.js';
 import { checkPythonEnv } from '../train/python-env.js';
 import { root } from './helpers.js';
 import { python, reason, skip, TINY_BASE, trainerReady } from './trainer-python.js';
@@ -176,6 +177,8 @@ assert any(not torch.equal(ck["model"][n], t) for n, t in shadow.items())
     expect(manifestOf(out).targets_written.rows).toBe(14);
     const config = JSON.parse(readFileSync(path.join(out, 'config.json'), 'utf8'));
     expect(config.heads.map((h: { name: string; output: string }) => `${h.name}:${h.output}`)).toEqual(['intent:intent_logits', 'slots:slots_logits']);
+    expect(config.heads[1].adjacent_spans).toEqual([]); // no city follows a city in this data
+    expect(config.heads[1].slot_types_by).toEqual({ intent: { time: ['city'], travel: ['city'], weather: ['city'] } });
     const nlu = await loadParser<{ intent: 'sequence'; slots: 'token' }>(out);
     try {
       const r = await nlu.parse('book a flight to rome');
@@ -313,6 +316,39 @@ describe('train options', () => {
     for (const name of recipes) {
       const r = parseTrainArgs(['--recipe', path.join(root, 'recipes', name)], root);
       expect(r === 'help' ? '' : path.relative(root, r.out)).toMatch(/^models\//);
+    }
+  });
+});
+
+describe('the trainer\'s data step', () => {
+  it('lists in schema.json the slot types whose spans follow one of their own type, and the types of each intent, in the training part', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'work-data-'));
+    try {
+      const row = (text: string, intent: string, ...spans: [string, string][]) => {
+        let from = 0;
+        return JSON.stringify({ text, intent, spans: spans.map(([value, label]) => {
+          const start = text.indexOf(value, from);
+          from = start + value.length;
+          return { start, end: from, label };
+        }) });
+      };
+      const rows = [
+        row('add milk eggs and bread', 'shop', ['milk', 'item'], ['eggs', 'item'], ['bread', 'item']),
+        row('from monday to friday in paris', 'travel', ['monday', 'day'], ['friday', 'day'], ['paris', 'city']),
+        row('rome paris', 'travel', ['rome', 'city'], ['paris', 'city']),
+      ];
+      const data = path.join(dir, 'train.jsonl');
+      const dev = path.join(dir, 'dev.jsonl');
+      writeFileSync(data, `${rows.slice(0, 2).join('\n')}\n`);
+      writeFileSync(dev, `${rows[2]}\n`); // back to back in dev only: not learned
+      const o = parseTrainArgs(['--data', data, '--dev', dev, '--task', 'joint'], root);
+      if (o === 'help') throw new Error('help');
+      writeCanonical(path.join(dir, 'work'), prepareData(o));
+      const schema = JSON.parse(readFileSync(path.join(dir, 'work', 'schema.json'), 'utf8'));
+      expect(schema.heads.map((h: { name: string; adjacent_spans?: string[] }) => [h.name, h.adjacent_spans])).toEqual([['intent', undefined], ['slots', ['item']]]);
+      expect(schema.heads[1].slot_types_by).toEqual({ intent: { shop: ['item'], travel: ['city', 'day'] } });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -76,16 +76,52 @@ function selectHeads(ds: Dataset, o: TrainOptions, train?: Dataset): Dataset {
 /** schema.json + <part>.jsonl in `work` (the trainer's input). Returns the files written. */
 export function writeCanonical(work: string, p: Prepared): string[] {
   mkdirSync(work, { recursive: true });
-  const schema = { heads: p.heads.map((h) => ({ name: h.name, kind: h.kind, problem_type: h.kind === 'sequence' ? (h.problemType ?? 'single_label_classification') : undefined, labels: h.labels })) };
+  const rows = Object.fromEntries(Object.entries(p.parts).flatMap(([name, ds]) => (ds ? [[name, ds.examples.map((e) => canonical(e, p.heads))]] : [])));
+  const schema = {
+    heads: p.heads.map((h) => ({
+      name: h.name, kind: h.kind, problem_type: h.kind === 'sequence' ? (h.problemType ?? 'single_label_classification') : undefined, labels: h.labels,
+      adjacent_spans: h.kind === 'token' ? adjacentSpans(rows.train.map((r) => r.heads[h.name] as string[])) : undefined,
+      slot_types_by: h.kind === 'token' ? slotTypesBy(p.heads, h, rows.train) : undefined,
+    })),
+  };
   writeFileSync(path.join(work, 'schema.json'), `${JSON.stringify(schema, null, 1)}\n`);
   const written = ['schema.json'];
-  for (const [name, ds] of Object.entries(p.parts)) {
-    if (!ds) continue;
-    writeFileSync(path.join(work, `${name}.jsonl`), ds.examples.map((e) => `${JSON.stringify(canonical(e, p.heads))}\n`).join(''));
+  for (const [name, part] of Object.entries(rows)) {
+    writeFileSync(path.join(work, `${name}.jsonl`), part.map((r) => `${JSON.stringify(r)}\n`).join(''));
     written.push(`${name}.jsonl`);
   }
   return written;
 }
+
+/** The slot types whose spans directly follow a span of the same type somewhere in these tag rows (config.json adjacent_spans). */
+function adjacentSpans(tagRows: string[][]): string[] {
+  const types = new Set<string>();
+  for (const tags of tagRows) {
+    tags.forEach((t, i) => {
+      if (i > 0 && t.startsWith('B-') && tags[i - 1] !== 'O' && tags[i - 1].slice(2) === t.slice(2)) types.add(t.slice(2));
+    });
+  }
+  return [...types].sort();
+}
+
+/**
+ * Per single-label sequence head, per label, the slot types the training part tags in texts of that label (config.json
+ * slot_types_by): the engine decodes a text's slots among its predicted labels' types ("find on dress parade" with
+ * the intent SearchScreeningEvent is a movie_name, not SearchCreativeWork's object_name).
+ */
+function slotTypesBy(heads: HeadSpec[], token: HeadSpec, train: CanonicalRow[]): Record<string, Record<string, string[]>> | undefined {
+  const by = heads.filter((h) => h.kind === 'sequence' && h.problemType !== 'multi_label_classification');
+  if (by.length === 0) return undefined;
+  return Object.fromEntries(by.map((h) => {
+    const types = new Map(h.labels.map((l) => [l, new Set<string>()]));
+    for (const r of train) {
+      for (const tag of r.heads[token.name] as string[]) if (tag !== 'O') types.get(r.heads[h.name] as string)?.add(tag.slice(2));
+    }
+    return [h.name, Object.fromEntries([...types].map(([l, t]) => [l, [...t].sort()]))];
+  }));
+}
+
+type CanonicalRow = ReturnType<typeof canonical>;
 
 function canonical(e: Example, heads: HeadSpec[]) {
   const token = heads.find((h) => h.kind === 'token');

@@ -15,3 +15,10 @@ export function sigmoid(logits: ArrayLike<number>, temperature = 1): Float64Arra
   for (let i = 0; i < logits.length; i++) out[i] = 1 / (1 + Math.exp(-logits[i] / temperature));
   return out;
 }
+
+/** The index of the largest value (the first on ties, as numpy's argmax). */
+export function argmax(values: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  return best;
+}

@@ -1,4 +1,5 @@
 // Token-head logits -> slot spans with character offsets into the original text.
+import { ModelLoadError } from '../errors.js';
 import { softmax } from './activations.js';
 import type { Word } from '../tokenize.js';
 
@@ -22,9 +23,13 @@ export interface WordTag {
  * Each word's tag is read at its first sub-token, as the models are trained; words without tokens are 'O'. The tags
  * are the most probable sequence in which every I-X follows a B-X or an I-X (Viterbi over the words' log-probabilities):
  * a per-word argmax can open a span with I-X or switch type inside one, and seqeval then counts a broken span.
+ * `rules` (bioRules) may also keep a span of X from starting right after another span of X; `permitted` (SlotTypes)
+ * leaves out the tags a text's predicted labels never had in training.
  */
-export function wordTags(logits: Float32Array, classes: number, firstTokens: readonly number[], labels: readonly string[]): WordTag[] {
-  const follows = transitionsOf(labels);
+export function wordTags(
+  logits: Float32Array, classes: number, firstTokens: readonly number[], labels: readonly string[], rules: BioRules = bioRules(labels), permitted?: readonly boolean[],
+): WordTag[] {
+  const { follows, opens } = rules;
   const n = firstTokens.length;
   const probs = firstTokens.map((t) => (t < 0 ? null : softmax(logits.subarray(t * classes, (t + 1) * classes))));
   const best = new Float64Array(n * classes); // log-probability of the best sequence ending in tag c at word w
@@ -44,8 +49,8 @@ export function wordTags(logits: Float32Array, classes: number, firstTokens: rea
         from = -1;
         for (const a of allowed) if (from < 0 || best[prev + a] > best[prev + from]) from = a;
       }
-      const before = starts ? (allowed ? -Infinity : 0) : best[prev + from];
-      best[row + c] = before + Math.log(Math.max(p[c], 1e-30));
+      const before = starts ? (opens[c] ? 0 : -Infinity) : best[prev + from];
+      best[row + c] = permitted && !permitted[c] ? -Infinity : before + Math.log(Math.max(p[c], 1e-30));
       back[row + c] = from;
     }
   }
@@ -68,20 +73,80 @@ export function wordTags(logits: Float32Array, classes: number, firstTokens: rea
   return tags;
 }
 
-const transitions = new WeakMap<readonly string[], (number[] | null)[]>();
+export interface BioRules {
+  /** Per tag, the tags it may follow; null: any. */
+  follows: readonly (readonly number[] | null)[];
+  /** Per tag, whether a sequence may start with it (every tag but I-). */
+  opens: readonly boolean[];
+}
 
-/** Per tag, the tags it may follow: I-X only B-X and I-X; null for the rest (any). */
-function transitionsOf(labels: readonly string[]): (number[] | null)[] {
-  let t = transitions.get(labels);
-  if (!t) {
-    t = labels.map((l, i) => {
-      if (!l.startsWith('I-')) return null;
-      const b = labels.indexOf(`B-${l.slice(2)}`);
-      return b < 0 ? [i] : [b, i];
-    });
-    transitions.set(labels, t);
+/**
+ * I-X may only follow B-X or I-X. With `adjacentSpans` (a token head's `adjacent_spans` in config.json: the slot types
+ * whose spans directly followed another span of the same type in the training data), B-X may follow B-X or I-X only
+ * for those types: elsewhere a model's B-X inside a span is a broken span, not two ("operetta for | the theatre organ").
+ */
+export function bioRules(labels: readonly string[], adjacentSpans?: readonly string[]): BioRules {
+  const index = new Map(labels.map((l, i) => [l, i]));
+  const follows = labels.map((l, i) => {
+    const x = l.slice(2);
+    if (l.startsWith('I-')) return index.has(`B-${x}`) ? [index.get(`B-${x}`)!, i] : [i];
+    if (!l.startsWith('B-') || !adjacentSpans || adjacentSpans.includes(x)) return null;
+    return labels.flatMap((t, j) => (t === l || t === `I-${x}` ? [] : [j]));
+  });
+  return { follows, opens: labels.map((l) => !l.startsWith('I-')) };
+}
+
+/** bioRules from a config.json token head's `adjacent_spans` (absent: no rule on adjacent spans, as before it existed). */
+export function bioRulesOf(adjacentSpans: unknown, labels: readonly string[], where: string): BioRules {
+  if (adjacentSpans === undefined) return bioRules(labels);
+  if (!Array.isArray(adjacentSpans) || adjacentSpans.some((x) => typeof x !== 'string' || !labels.includes(`B-${x}`))) {
+    throw new ModelLoadError(`${where}.adjacent_spans must list slot types of its labels (B-<type> in id2label)`);
   }
-  return t;
+  return bioRules(labels, adjacentSpans);
+}
+
+/**
+ * A token head's `slot_types_by` in config.json: per single-label sequence head, per label, the slot types seen with
+ * that label in training. A text's tags are decoded among the types of its sequence heads' top labels (O always).
+ */
+export class SlotTypes {
+  private readonly masks = new Map<string, boolean[]>();
+
+  private constructor(private readonly byHead: ReadonlyMap<string, ReadonlyMap<string, ReadonlySet<string>>>, private readonly labels: readonly string[]) {}
+
+  /** undefined when the head has no slot_types_by; ModelLoadError when it does not fit the heads. */
+  static of(value: unknown, labels: readonly string[], sequenceHeads: readonly { name: string; labels: readonly string[]; multiLabel: boolean }[], where: string): SlotTypes | undefined {
+    if (value === undefined) return undefined;
+    const fail = (what: string) => new ModelLoadError(`${where}.slot_types_by${what}`);
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw fail(' must be an object: sequence head -> label -> slot types');
+    const byHead = new Map<string, Map<string, Set<string>>>();
+    for (const [name, perLabel] of Object.entries(value)) {
+      const head = sequenceHeads.find((h) => h.name === name && !h.multiLabel);
+      if (!head) throw fail(`.${name}: not a single-label sequence head of this model`);
+      if (perLabel === null || typeof perLabel !== 'object' || Array.isArray(perLabel)) throw fail(`.${name} must be an object: label -> slot types`);
+      const types = new Map<string, Set<string>>();
+      for (const [label, list] of Object.entries(perLabel as Record<string, unknown>)) {
+        if (!head.labels.includes(label)) throw fail(`.${name}: "${label}" is not one of its labels`);
+        if (!Array.isArray(list) || list.some((x) => typeof x !== 'string' || !labels.includes(`B-${x}`))) throw fail(`.${name}.${label} must list slot types of this head's labels`);
+        types.set(label, new Set(list));
+      }
+      byHead.set(name, types);
+    }
+    return new SlotTypes(byHead, labels);
+  }
+
+  /** Per tag, whether it may be decoded given each sequence head's top label (a label not listed restricts nothing). */
+  allowed(top: (head: string) => string): boolean[] {
+    const tops = [...this.byHead.keys()].map(top);
+    const key = tops.join('\u0000');
+    let mask = this.masks.get(key);
+    if (!mask) {
+      const lists = [...this.byHead.values()].map((types, i) => types.get(tops[i]));
+      mask = this.labels.map((tag) => tag === 'O' || lists.every((l) => !l || l.has(tag.slice(2))));
+      this.masks.set(key, mask);
+    }
+    return mask;
+  }
 }
 
 /**

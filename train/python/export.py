@@ -17,7 +17,7 @@ from transformers import AutoConfig
 
 from data import document_windows, documents, is_multi, is_token
 from document_head import FILE as DOCUMENT_FILE, document_tokens
-from metrics import evaluate, gold_of, predict
+from metrics import evaluate, gold_of, predict_rows
 from model import Graph, MultiHead
 from prep import (STATIC_SETTINGS, ece, ffn_output_matmuls, fit_temperature, fuse, log, nll, nll_sigmoid, quantize,
                   quantize_static, repo_path, sha256, write_tokenizer)
@@ -97,8 +97,7 @@ def export_onnx(graph, tok, input_names, outputs, heads, path, opset):
 def score(heads, rows, enc, logits):
     """Metrics of one model on one split, from its per-row logits."""
     firsts = [[] for _ in enc["docs"]] if "docs" in enc else enc["first"]
-    preds = {h["name"]: [predict(h, z[k], first) for z, first in zip(logits, firsts)] for k, h in enumerate(heads)}
-    return evaluate(heads, rows, preds)
+    return evaluate(heads, rows, predict_rows(heads, logits, firsts))
 
 
 def seq_arrays(heads, rows, logits, k):
@@ -139,6 +138,7 @@ def config_json(cfg, heads, outputs, T, name, long_options=None):
         id2label = {str(i): label for i, label in enumerate(h["labels"])}
         c |= {"id2label": id2label, "label2id": {label: int(i) for i, label in id2label.items()},
               "architectures": [f"{arch}For{'Token' if is_token(h) else 'Sequence'}Classification"]}
+        c |= {k: h[k] for k in ("adjacent_spans", "slot_types_by") if k in h}
         if not is_token(h):
             c |= {"problem_type": h.get("problem_type", "single_label_classification"), "temperature": round(T[h["name"]], 6)}
     else:
@@ -148,6 +148,7 @@ def config_json(cfg, heads, outputs, T, name, long_options=None):
             if not is_token(h):
                 d |= {"problem_type": h.get("problem_type", "single_label_classification"), "temperature": round(T[h["name"]], 6)}
             d["id2label"] = {str(i): label for i, label in enumerate(h["labels"])}
+            d |= {k: h[k] for k in ("adjacent_spans", "slot_types_by") if k in h}
             c["heads"].append(d)
     c["_name_or_path"] = name
     if long_options:

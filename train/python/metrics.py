@@ -21,18 +21,26 @@ def spans(tags):
     return out
 
 
-def word_tags(logits, first, labels):
+def word_tags(logits, first, labels, adjacent_spans=None, permitted=None):
     """Word tags read at each word's first sub-token (words without tokens, or cut by the window, are O): the most
     probable sequence in which every I-X follows B-X or I-X (Viterbi over log-softmax), as lib/postprocess/spans.ts
-    wordTags; a per-word argmax can open a span with I-X or switch type inside one."""
+    wordTags; a per-word argmax can open a span with I-X or switch type inside one. With `adjacent_spans` (the head's
+    list), B-X follows B-X or I-X only for the types listed, as bioRules; `permitted` (per tag) leaves tags out."""
     # Per tag, the tags it may follow (None: any), B-X before I-X so ties break as in the engine.
-    allowed = [None if not l.startswith("I-") else ([labels.index("B-" + l[2:])] if "B-" + l[2:] in labels else []) + [i]
-               for i, l in enumerate(labels)]
+    def allowed_before(i, label):
+        x = label[2:]
+        if label.startswith("I-"):
+            return ([labels.index("B-" + x)] if "B-" + x in labels else []) + [i]
+        if not label.startswith("B-") or adjacent_spans is None or x in adjacent_spans:
+            return None
+        return [j for j, t in enumerate(labels) if t not in (label, "I-" + x)]
+    allowed = [allowed_before(i, label) for i, label in enumerate(labels)]
     tags, run = [], []  # run: the log-probabilities of the words since the last word without tokens
     for p in list(first) + [-1]:
         if p >= 0:
             z = logits[p].astype(np.float64)
-            run.append(z - z.max() - np.log(np.exp(z - z.max()).sum()))
+            lp = z - z.max() - np.log(np.exp(z - z.max()).sum())
+            run.append(lp if permitted is None else np.where(permitted, lp, -np.inf))
             continue
         tags += _viterbi(run, allowed, labels)
         run = []
@@ -43,7 +51,7 @@ def word_tags(logits, first, labels):
 def _viterbi(run, allowed, labels):
     if not run:
         return []
-    start = np.array([-np.inf if a else 0.0 for a in allowed])
+    start = np.array([-np.inf if label.startswith("I-") else 0.0 for label in labels])
     best, back = run[0] + start, []
     for lp in run[1:]:
         frm = np.array([max(a, key=lambda k: best[k]) if a else int(best.argmax()) for a in allowed])
@@ -57,10 +65,23 @@ def _viterbi(run, allowed, labels):
     return out[::-1]
 
 
-def predict(head, z, first=None):
+def predict_rows(heads, logits, firsts):
+    """Every head's predictions, {name: [one per row]}: token heads decode among the slot types of the row's top
+    sequence labels (slot_types_by), as lib/parse.ts."""
+    def permitted(h, z):
+        by = h.get("slot_types_by")
+        if not by:
+            return None
+        index = {g["name"]: k for k, g in enumerate(heads)}
+        lists = [types.get(heads[index[name]]["labels"][int(np.argmax(z[index[name]]))]) for name, types in by.items()]
+        return np.array([t == "O" or all(lst is None or t[2:] in lst for lst in lists) for t in h["labels"]])
+    return {h["name"]: [predict(h, z[k], f, permitted(h, z)) for z, f in zip(logits, firsts)] for k, h in enumerate(heads)}
+
+
+def predict(head, z, first=None, permitted=None):
     """One row's prediction from its logits (z: [classes], or [tokens, tags] for token heads)."""
     if is_token(head):
-        return word_tags(z, first, head["labels"])
+        return word_tags(z, first, head["labels"], head.get("adjacent_spans"), permitted)
     if is_multi(head):
         return sorted(head["labels"][i] for i in np.flatnonzero(z > 0))
     return head["labels"][int(z.argmax())]

@@ -24,7 +24,7 @@ import bases
 from chunks import default_stride
 from data import collate, documents, encode_rows, is_token, load_rows, load_schema, special_affixes
 from export import Runner, export, output_names
-from metrics import evaluate, predict
+from metrics import evaluate, predict_rows
 from model import MultiHead, loss_fn
 from prep import (FLAGS_ADDED_SINCE, WeightAverage, adamw, add_training_args, interrupt_flag, length_grouped_batches,
                   load_checkpoint, log, optimizer_step, progress_line, save_checkpoint)
@@ -111,8 +111,7 @@ def torch_logits(model, heads, enc, pad_id, bs=128):
 def dev_eval(model, heads, rows, enc, pad_id, how):
     logits, loss = torch_logits(model, heads, enc, pad_id)
     logits, first = documents(heads, enc, logits, how)
-    preds = {h["name"]: [predict(h, z[k], f) for z, f in zip(logits, first)] for k, h in enumerate(heads)}
-    return evaluate(heads, rows, preds) | {"loss": round(loss, 4)}
+    return evaluate(heads, rows, predict_rows(heads, logits, first)) | {"loss": round(loss, 4)}
 
 
 def better(m, best):
