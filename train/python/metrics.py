@@ -68,11 +68,12 @@ def _viterbi(run, allowed, labels):
 def predict_rows(heads, logits, firsts):
     """Every head's predictions, {name: [one per row]}: token heads decode among the slot types of the row's top
     sequence labels (slot_types_by), as lib/parse.ts."""
+    index = {g["name"]: k for k, g in enumerate(heads)}
+
     def permitted(h, z):
         by = h.get("slot_types_by")
         if not by:
             return None
-        index = {g["name"]: k for k, g in enumerate(heads)}
         lists = [types.get(heads[index[name]]["labels"][int(np.argmax(z[index[name]]))]) for name, types in by.items()]
         return np.array([t == "O" or all(lst is None or t[2:] in lst for lst in lists) for t in h["labels"]])
     return {h["name"]: [predict(h, z[k], f, permitted(h, z)) for z, f in zip(logits, firsts)] for k, h in enumerate(heads)}
