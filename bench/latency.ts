@@ -37,12 +37,15 @@ export async function measureLatency(subject: Subject, items: Item[], budget: La
  * goes on the machine lands on all of them alike: their ratios are steadier than phases measured one after another
  * (on this shared VM, phases apart once put transformers.js at 2x the engine on long texts). Each block first runs
  * `settleMs` unkept: with allowSpinning, the previous subject's intra-op threads go on spinning after its last call
- * and slow the next subject's calls for tens of ms (four identical onnxruntime-node sessions read p50s of 4.3 / 8.1 /
- * 5.6 / 4.2 ms when only each block's first call was dropped, 4.1 / 4.1 / 4.0 / 3.7 ms after 50 ms unkept). The order
- * rotates each round (A B C, B C A, C A B, ...), so no subject is always the one after the same neighbour.
+ * and slow the next subject's calls (four identical onnxruntime-node sessions read p50s of 4.3 / 8.1 / 5.6 / 4.2 ms
+ * when only each block's first call was dropped, 4.1 / 4.1 / 4.0 / 3.7 ms after 50 ms unkept, 2026-12-01). On the
+ * AVX2-only VM of 2026-12-07 it lasted longer: two sentiment engines taking turns, the kept calls' p90 was 9.7 ms
+ * after 50 ms unkept, 9.3 after 75, 5.5 after 100, 5.4 after 150 and 200 (5.8 for one engine alone). Blocks are as
+ * long as their settling, so the kept share (and the bench's length) is as before. The order rotates each round
+ * (A B C, B C A, C A B, ...), so no subject is always the one after the same neighbour.
  */
-export const PAIRED_BLOCK_MS = 50;
-export const PAIRED_SETTLE_MS = 50;
+export const PAIRED_BLOCK_MS = 200;
+export const PAIRED_SETTLE_MS = 200;
 
 /** Round r of n subjects: their indices rotated by r. */
 export const roundOrder = (n: number, r: number) => Array.from({ length: n }, (_, k) => (k + r) % n);

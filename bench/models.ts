@@ -43,6 +43,7 @@ export function chooseModels(root: string, options: { quick: boolean; fp32?: str
   const lookedAt = fp32Candidates(root, sentiment);
   const fp32 = options.fp32 ? path.resolve(options.fp32) : lookedAt.find((f) => existsSync(f));
   const joint = path.join(root, 'models/snips-joint-minilm');
+  const massive = path.join(root, 'models/massive-consolidated-minilm');
   const embed = path.join(root, 'models/embed-minilm-l6');
   const candidates: (ModelTarget & { missing?: string })[] = [
     { name: 'tiny-bert (fixture)', dir: path.join(root, 'test/fixtures/tiny-bert'), modelFile: path.join(root, 'test/fixtures/tiny-bert/model.onnx'), runs: 'quick' },
@@ -53,6 +54,7 @@ export function chooseModels(root: string, options: { quick: boolean; fp32?: str
       missing: fp32 ? undefined : `no fp32 export found (looked for ${lookedAt.map((f) => path.relative(root, f)).join(', ')}; pass --fp32 <file>)`,
     },
     { name: 'snips-joint-minilm', dir: joint, modelFile: path.join(joint, 'model.onnx'), runs: 'full' },
+    { name: 'massive-consolidated-minilm', dir: massive, modelFile: path.join(massive, 'model.onnx'), runs: 'full' },
     { name: 'embed-minilm-l6 int8', dir: embed, modelFile: path.join(embed, 'model.onnx'), runs: 'full' },
   ];
   const choice: ModelChoice = { targets: [], skipped: [] };
