@@ -13,7 +13,11 @@ export interface EngineOptions {
   intraOpThreads?: number;
   interOpThreads?: number;
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
-  /** Let ONNX Runtime's threads spin between ops (lower latency, busier cores). Default true. */
+  /**
+   * Let ONNX Runtime's threads spin between ops (lower latency, busier cores). Default true. The spinning outlasts a
+   * run, so where several engines share a small machine set false: a classifier called in turn with another engine
+   * took 1.3x its lone p50 and 1.8x its p90 with spinning, 1.1x without (2 cores, README "Performance", 2026-12-07).
+   */
   allowSpinning?: boolean;
   /** Most requests in one model run. Default 32 on CPU, 128 on cuda/tensorrt (see GPU_BATCH_DEFAULTS). */
   maxBatchSize?: number;
