@@ -5,7 +5,7 @@ import { measureInterleaved } from './latency.js';
 import { openModel, type ModelView } from './model-view.js';
 import type { ModelTarget } from './models.js';
 import { bareBatchedRun, medianOverhead } from './overhead.js';
-import { engineEmbed, isEmbedder, transformersJsEmbed } from './peers/embed.js';
+import { engineEmbed, isEmbedder, ortNodeEmbed, transformersJsEmbed } from './peers/embed.js';
 import { engineFromIds, engineFromText } from './peers/engine.js';
 import { ortNodePeer } from './peers/ort-node.js';
 import { meanTokens, runPython } from './peers/python.js';
@@ -136,17 +136,16 @@ export async function benchModel(target: ModelTarget, sentences: string[], plan:
   }
 }
 
-/** The engine three ways and the in-process peers; a peer that cannot load becomes a note, not a failure. */
+/** The engine (three ways; an embedder's embed() two) and the in-process peers; a peer that cannot load becomes a note. */
 async function openSubjects(model: ModelView, threads: ThreadSettings, plan: SuitePlan, result: BenchResult): Promise<Subject[]> {
-  if (isEmbedder(model)) return openEmbedSubjects(model, threads, plan, result);
-  const subjects: Subject[] = [
-    engineFromText(model, threads),
-    engineFromIds(model, threads),
-    engineFromText(model, { ...threads, maxBatchSize: 1 }, SUBJECT_MBS1),
-  ];
+  const embedder = isEmbedder(model);
+  // An embedder: embed() against peers that pool and normalise as its folder says (the other peers classify).
+  const subjects: Subject[] = embedder
+    ? [engineEmbed(model, threads), engineEmbed(model, { ...threads, maxBatchSize: 1 }, SUBJECT_MBS1)]
+    : [engineFromText(model, threads), engineFromIds(model, threads), engineFromText(model, { ...threads, maxBatchSize: 1 }, SUBJECT_MBS1)];
   const peers: [string, boolean, () => Promise<Subject>][] = [
-    ['onnxruntime-node', plan.peers.ortNode, () => ortNodePeer(model, threads)],
-    ['transformers.js', plan.peers.transformersJs, () => transformersJsPeer(model, threads)],
+    ['onnxruntime-node', plan.peers.ortNode, () => (embedder ? ortNodeEmbed(model, threads) : ortNodePeer(model, threads))],
+    ['transformers.js', plan.peers.transformersJs, () => (embedder ? transformersJsEmbed(model, threads) : transformersJsPeer(model, threads))],
   ];
   for (const [name, wanted, open] of peers) {
     if (!wanted) continue;
@@ -155,18 +154,6 @@ async function openSubjects(model: ModelView, threads: ThreadSettings, plan: Sui
     } catch (err) {
       result.notes.push(`${model.target.name}: ${name} skipped: ${(err as Error).message.split('\n')[0]}`);
     }
-  }
-  return subjects;
-}
-
-/** An embedder folder: embed() against transformers.js feature-extraction (the other peers classify). */
-async function openEmbedSubjects(model: ModelView, threads: ThreadSettings, plan: SuitePlan, result: BenchResult): Promise<Subject[]> {
-  const subjects = [engineEmbed(model, threads), engineEmbed(model, { ...threads, maxBatchSize: 1 }, SUBJECT_MBS1)];
-  if (!plan.peers.transformersJs) return subjects;
-  try {
-    subjects.push(await transformersJsEmbed(model, threads));
-  } catch (err) {
-    result.notes.push(`${model.target.name}: transformers.js skipped: ${(err as Error).message.split('\n')[0]}`);
   }
   return subjects;
 }

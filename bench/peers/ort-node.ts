@@ -1,10 +1,17 @@
-// Peer: onnxruntime-node used directly, the natural way: tokenize, one session.run per request, softmax.
+// Peer: onnxruntime-node used directly, the natural way: tokenize, one session.run per request, then what a user
+// does with the first output in JS (softmax for a classifier; pooling for an embedder, peers/embed.ts).
 import ort from 'onnxruntime-node';
 import type { ModelView } from '../model-view.js';
 import { ortSessionOptions, softmaxInPlace, type Subject, type ThreadSettings } from './subject.js';
 
+/** The first output of one text, widened to float32, and its shape ([1, classes] or [1, tokens, width]). */
+export type Finish = (values: Float32Array, dims: readonly number[]) => void;
+
+const softmaxFirstRow: Finish = (logits, dims) => void softmaxInPlace(logits.subarray(0, dims.at(-1)));
+
 /** Same tokenizer as the engine's, same thread count, spinning and graph optimisation, on the same provider. */
-export async function ortNodePeer(model: ModelView, threads: ThreadSettings, provider: 'cpu' | 'cuda' | 'tensorrt' = 'cpu'): Promise<Subject> {
+export async function ortNodePeer(model: ModelView, threads: ThreadSettings, provider: 'cpu' | 'cuda' | 'tensorrt' = 'cpu',
+  finish: Finish = softmaxFirstRow): Promise<Subject> {
   const { tokenizer } = model;
   const session = await ort.InferenceSession.create(model.target.modelFile, { executionProviders: [provider], ...ortSessionOptions(threads) });
   const int32 = new Set(
@@ -20,8 +27,7 @@ export async function ortNodePeer(model: ModelView, threads: ThreadSettings, pro
       for (const name of session.inputNames) feeds[name] = tensor(name, ids, int32.has(name));
       const out = await session.run(feeds);
       const raw = out[output];
-      const logits = raw.type === 'float16' ? widenHalf(raw.data as Uint16Array) : (raw.data as Float32Array);
-      softmaxInPlace(logits.subarray(0, raw.dims.at(-1)));
+      finish(raw.type === 'float16' ? widenHalf(raw.data as Uint16Array) : (raw.data as Float32Array), raw.dims);
       return 1;
     },
     close: () => session.release(),
