@@ -1,27 +1,31 @@
-// Peer: a transformers.js text-classification pipeline on the same ONNX file, local files only.
+// Peer: transformers.js on the same ONNX file, local files only: its text-classification pipeline (or the model called
+// directly where the pipeline cannot read it), and feature-extraction for embedders (peers/embed.ts).
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { liftedTokenizerConfig, type ModelView } from '../model-view.js';
-import { ortSessionOptions, type Subject, type ThreadSettings } from './subject.js';
+import { ortSessionOptions, softmaxInPlace, type Subject, type ThreadSettings } from './subject.js';
 
 /**
- * transformers.js expects `<folder>/onnx/model.onnx` beside config.json and the tokenizer files, so this builds a
- * temporary folder of symlinks to the model under test. Remote downloads are switched off.
+ * A text-classification pipeline; for models it cannot read (two-head joint models: it wants an output named
+ * `logits`), the same steps by hand, as the engine's subject does them: tokenizer, model call, softmax of the first
+ * output.
  */
-export function transformersJsPeer(view: ModelView, threads: ThreadSettings): Promise<Subject> {
-  return pipelineSubject(view, threads, 'text-classification');
+export async function transformersJsPeer(view: ModelView, threads: ThreadSettings): Promise<Subject> {
+  try {
+    return await pipelineSubject(view, threads, 'text-classification');
+  } catch (pipelineError) {
+    return modelSubject(view, threads).catch(() => {
+      throw pipelineError;
+    });
+  }
 }
 
 /** A transformers.js pipeline as a contestant: `call` runs it on one text with `options` (e.g. pooling). */
 export async function pipelineSubject(view: ModelView, threads: ThreadSettings, task: Task, options: Record<string, unknown> = {}): Promise<Subject> {
-  const { pipe, close } = await localPipeline(view, threads, task);
+  const { loaded: pipe, close } = await fromLocalFolder(view, (lib) => lib.pipeline(task, MODEL, loadOptions(threads)));
   const run = pipe as unknown as (text: string, options: Record<string, unknown>) => Promise<unknown>;
-  await run('a first call, so a model this pipeline cannot read is skipped here rather than failing later', options).catch(async (err: unknown) => {
-    await close();
-    throw err;
-  });
-  return {
+  return firstCallOrClose(close, () => run('a first call, so a model this pipeline cannot read is skipped here rather than failing later', options), {
     name: 'transformers.js',
     input: 'text',
     call: async (item) => {
@@ -29,18 +33,63 @@ export async function pipelineSubject(view: ModelView, threads: ThreadSettings, 
       return 1;
     },
     close,
+  });
+}
+
+/** AutoTokenizer + AutoModel called directly; the first output's first row through a softmax. */
+async function modelSubject(view: ModelView, threads: ThreadSettings): Promise<Subject> {
+  const { loaded, close } = await fromLocalFolder(view, async (lib) => {
+    const tokenizer = await lib.AutoTokenizer.from_pretrained(MODEL);
+    const model = await lib.AutoModel.from_pretrained(MODEL, loadOptions(threads));
+    return { tokenizer, model, dispose: () => model.dispose() };
+  });
+  const run = async (text: string) => {
+    const outputs = (await loaded.model(loaded.tokenizer(text))) as Record<string, { data: Float32Array; dims: number[] }>;
+    const first = Object.values(outputs)[0];
+    softmaxInPlace(first.data.subarray(0, first.dims.at(-1)));
   };
+  return firstCallOrClose(close, () => run('a first call'), {
+    name: 'transformers.js',
+    input: 'text',
+    call: async (item) => {
+      await run(item.text);
+      return 1;
+    },
+    close,
+  });
+}
+
+/** The subject, once a first call has worked; otherwise it is closed and the call's error thrown. */
+async function firstCallOrClose(close: () => Promise<void>, first: () => Promise<unknown>, subject: Subject): Promise<Subject> {
+  try {
+    await first();
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return subject;
 }
 
 type Task = 'text-classification' | 'feature-extraction';
+type Library = typeof import('@huggingface/transformers');
+const MODEL = 'model';
 
-/** A transformers.js pipeline of `task` over the model under test, and how to free it (and its temp folder). */
-async function localPipeline(view: ModelView, threads: ThreadSettings, task: Task) {
+const loadOptions = (threads: ThreadSettings) => ({
+  dtype: 'fp32' as const, // "fp32" only names the file onnx/model.onnx; the symlink decides what is in it
+  device: 'cpu' as const,
+  session_options: ortSessionOptions(threads),
+});
+
+/**
+ * transformers.js expects `<folder>/onnx/model.onnx` beside config.json and the tokenizer files, so this builds a
+ * temporary folder of symlinks to the model under test, switches remote downloads off and lets `open` load from it.
+ */
+async function fromLocalFolder<T extends { dispose(): Promise<unknown> }>(view: ModelView, open: (lib: Library) => Promise<T>) {
   const model = view.target;
-  const { env, pipeline } = await import('@huggingface/transformers');
+  const lib = await import('@huggingface/transformers');
   const root = mkdtempSync(path.join(os.tmpdir(), 'textclf-bench-'));
   try {
-    const folder = path.join(root, 'model');
+    const folder = path.join(root, MODEL);
     mkdirSync(path.join(folder, 'onnx'), { recursive: true });
     for (const file of ['config.json', 'tokenizer.json', 'special_tokens_map.json']) {
       if (existsSync(path.join(model.dir, file))) symlinkSync(path.resolve(model.dir, file), path.join(folder, file));
@@ -48,18 +97,14 @@ async function localPipeline(view: ModelView, threads: ThreadSettings, task: Tas
     // Written, not linked: it carries the same token window as the other contestants (see model-view.ts).
     writeFileSync(path.join(folder, 'tokenizer_config.json'), JSON.stringify(liftedTokenizerConfig(view)));
     symlinkSync(path.resolve(model.modelFile), path.join(folder, 'onnx/model.onnx'));
-    env.allowRemoteModels = false;
-    env.allowLocalModels = true;
-    env.localModelPath = root;
-    const pipe = await pipeline(task, 'model', {
-      dtype: 'fp32', // "fp32" only names the file onnx/model.onnx; the symlink decides what is in it
-      device: 'cpu',
-      session_options: ortSessionOptions(threads),
-    });
+    lib.env.allowRemoteModels = false;
+    lib.env.allowLocalModels = true;
+    lib.env.localModelPath = root;
+    const loaded = await open(lib);
     return {
-      pipe,
+      loaded,
       close: async () => {
-        await pipe.dispose();
+        await loaded.dispose();
         rmSync(root, { recursive: true, force: true });
       },
     };
