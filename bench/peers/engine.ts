@@ -4,7 +4,7 @@ import { Engine, type EngineOptions } from '../../lib/engine.js';
 import { ModelLoadError } from '../../lib/errors.js';
 import { TokenizerPool } from '../../lib/tokenize-pool.js';
 import type { ModelView } from '../model-view.js';
-import { softmaxInPlace, type Subject } from './subject.js';
+import { softmaxFirstRow, type Subject } from './subject.js';
 
 /**
  * `classify(text)` as a user calls it, on the bench's tokenizer (see model-view.ts). Models a Classifier cannot
@@ -28,7 +28,7 @@ export function engineFromText(model: ModelView, options: EngineOptions & { toke
       ? async (item) => (await classifier.classify(item.text)).timing.batchSize
       : async (item) => {
           const out = await engine.run(model.tokenizer.encode(item.text).ids, null);
-          softmaxInPlace(out.outputs[first].data.subarray(0, out.outputs[first].dims.at(-1)));
+          softmaxFirstRow(out.outputs[first].data, out.outputs[first].dims);
           return out.batchSize;
         },
     close: async () => void (await Promise.all([engine.dispose(), pool?.close()])),

@@ -2,12 +2,10 @@
 // does with the first output in JS (softmax for a classifier; pooling for an embedder, peers/embed.ts).
 import ort from 'onnxruntime-node';
 import type { ModelView } from '../model-view.js';
-import { ortSessionOptions, softmaxInPlace, type Subject, type ThreadSettings } from './subject.js';
+import { ortSessionOptions, softmaxFirstRow, type Subject, type ThreadSettings } from './subject.js';
 
 /** The first output of one text, widened to float32, and its shape ([1, classes] or [1, tokens, width]). */
 export type Finish = (values: Float32Array, dims: readonly number[]) => void;
-
-const softmaxFirstRow: Finish = (logits, dims) => void softmaxInPlace(logits.subarray(0, dims.at(-1)));
 
 /** Same tokenizer as the engine's, same thread count, spinning and graph optimisation, on the same provider. */
 export async function ortNodePeer(model: ModelView, threads: ThreadSettings, provider: 'cpu' | 'cuda' | 'tensorrt' = 'cpu',

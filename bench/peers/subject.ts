@@ -37,3 +37,8 @@ export function softmaxInPlace(logits: Float32Array): Float32Array {
   for (let i = 0; i < logits.length; i++) logits[i] /= sum;
   return logits;
 }
+
+/** The softmax of a model output's first row (shape [1, classes], or [1, tokens, tags] for a token head), in place. */
+export function softmaxFirstRow(values: Float32Array, dims: readonly number[]): Float32Array {
+  return softmaxInPlace(values.subarray(0, dims.at(-1)));
+}

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync 
 import os from 'node:os';
 import path from 'node:path';
 import { liftedTokenizerConfig, type ModelView } from '../model-view.js';
-import { ortSessionOptions, softmaxInPlace, type Subject, type ThreadSettings } from './subject.js';
+import { ortSessionOptions, softmaxFirstRow, type Subject, type ThreadSettings } from './subject.js';
 
 /**
  * A text-classification pipeline; for models it cannot read (two-head joint models: it wants an output named
@@ -25,15 +25,7 @@ export async function transformersJsPeer(view: ModelView, threads: ThreadSetting
 export async function pipelineSubject(view: ModelView, threads: ThreadSettings, task: Task, options: Record<string, unknown> = {}): Promise<Subject> {
   const { loaded: pipe, close } = await fromLocalFolder(view, (lib) => lib.pipeline(task, MODEL, loadOptions(threads)));
   const run = pipe as unknown as (text: string, options: Record<string, unknown>) => Promise<unknown>;
-  return firstCallOrClose(close, () => run('a first call, so a model this pipeline cannot read is skipped here rather than failing later', options), {
-    name: 'transformers.js',
-    input: 'text',
-    call: async (item) => {
-      await run(item.text, options);
-      return 1;
-    },
-    close,
-  });
+  return textSubject((text) => run(text, options), close);
 }
 
 /** AutoTokenizer + AutoModel called directly; the first output's first row through a softmax. */
@@ -43,12 +35,25 @@ async function modelSubject(view: ModelView, threads: ThreadSettings): Promise<S
     const model = await lib.AutoModel.from_pretrained(MODEL, loadOptions(threads));
     return { tokenizer, model, dispose: () => model.dispose() };
   });
-  const run = async (text: string) => {
+  return textSubject(async (text) => {
     const outputs = (await loaded.model(loaded.tokenizer(text))) as Record<string, { data: Float32Array; dims: number[] }>;
     const first = Object.values(outputs)[0];
-    softmaxInPlace(first.data.subarray(0, first.dims.at(-1)));
-  };
-  return firstCallOrClose(close, () => run('a first call'), {
+    softmaxFirstRow(first.data, first.dims);
+  }, close);
+}
+
+/**
+ * `run` as a contestant, once a first call has worked, so a model transformers.js cannot read is skipped here rather
+ * than failing later; otherwise it is closed and the call's error thrown.
+ */
+async function textSubject(run: (text: string) => Promise<unknown>, close: () => Promise<void>): Promise<Subject> {
+  try {
+    await run('a first call');
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return {
     name: 'transformers.js',
     input: 'text',
     call: async (item) => {
@@ -56,18 +61,7 @@ async function modelSubject(view: ModelView, threads: ThreadSettings): Promise<S
       return 1;
     },
     close,
-  });
-}
-
-/** The subject, once a first call has worked; otherwise it is closed and the call's error thrown. */
-async function firstCallOrClose(close: () => Promise<void>, first: () => Promise<unknown>, subject: Subject): Promise<Subject> {
-  try {
-    await first();
-  } catch (err) {
-    await close();
-    throw err;
-  }
-  return subject;
+  };
 }
 
 type Task = 'text-classification' | 'feature-extraction';
