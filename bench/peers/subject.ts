@@ -1,4 +1,5 @@
 // What every in-process contestant looks like to the latency and throughput loops.
+import { softmax } from '../../lib/postprocess/activations.js';
 import type { Item } from '../workloads.js';
 
 export interface Subject {
@@ -28,17 +29,10 @@ export function ortSessionOptions(threads: ThreadSettings) {
   };
 }
 
-/** Softmax over the first row of logits, as every contestant's post-processing (the engine's classify does the same). */
-export function softmaxInPlace(logits: Float32Array): Float32Array {
-  let max = -Infinity;
-  for (const v of logits) max = Math.max(max, v);
-  let sum = 0;
-  for (let i = 0; i < logits.length; i++) sum += logits[i] = Math.exp(logits[i] - max);
-  for (let i = 0; i < logits.length; i++) logits[i] /= sum;
-  return logits;
-}
-
-/** The softmax of a model output's first row (shape [1, classes], or [1, tokens, tags] for a token head), in place. */
-export function softmaxFirstRow(values: Float32Array, dims: readonly number[]): Float32Array {
-  return softmaxInPlace(values.subarray(0, dims.at(-1)));
+/**
+ * The softmax of a model output's first row (shape [1, classes], or [1, tokens, tags] for a token head), with the
+ * function the engine's classify uses: every contestant's post-processing.
+ */
+export function softmaxFirstRow(values: Float32Array, dims: readonly number[]): Float64Array {
+  return softmax(values.subarray(0, dims.at(-1)));
 }
